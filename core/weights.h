@@ -1,0 +1,62 @@
+// GPT-2 parameters bound to a SafetensorsFile. Names follow openai-community/gpt2
+// ("h.3.attn.c_attn.weight", with or without a "transformer." prefix). F32 tensors are
+// Eigen::Maps into the memory-mapped file; F16/BF16 ones are widened once into owned storage.
+// Shapes are checked against the config; the causal-mask buffers h.N.attn.bias and
+// h.N.attn.masked_bias are ignored; lm_head.weight is optional (tied to wte).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "core/config.h"
+#include "core/safetensors.h"
+#include "core/tensor.h"
+
+namespace tscope {
+
+// Non-owning views; .map() gives the Eigen::Map (Maps themselves are not re-assignable).
+struct MatrixRef {
+    const float* data = nullptr;
+    Eigen::Index rows = 0, cols = 0;
+    MatrixMap map() const { return MatrixMap(data, rows, cols); }
+};
+struct VectorRef {
+    const float* data = nullptr;
+    Eigen::Index size = 0;
+    VectorMap map() const { return VectorMap(data, size); }
+};
+
+struct LayerWeights {
+    VectorRef ln1_w, ln1_b;  // [C]
+    MatrixRef attn_w;        // [C, 3C]  columns q | k | v
+    VectorRef attn_b;        // [3C]
+    MatrixRef attn_proj_w;   // [C, C]
+    VectorRef attn_proj_b;   // [C]
+    VectorRef ln2_w, ln2_b;  // [C]
+    MatrixRef fc_w;          // [C, F]   F = n_inner
+    VectorRef fc_b;          // [F]
+    MatrixRef mlp_proj_w;    // [F, C]
+    VectorRef mlp_proj_b;    // [C]
+};
+
+struct ModelWeights {
+    MatrixRef wte;      // [V, C] token embeddings
+    MatrixRef wpe;      // [n_positions, C]
+    MatrixRef lm_head;  // [V, C]; equals wte when tied
+    std::vector<LayerWeights> layers;
+    VectorRef lnf_w, lnf_b;  // [C]
+
+    DType fileDType = DType::F32;  // dtype of the parameters in the file
+    int64_t parameterCount = 0;    // without the tied lm_head
+    bool tiedLmHead = true;
+
+    std::shared_ptr<const SafetensorsFile> file;  // keeps the mapping alive
+    std::deque<std::vector<float>> owned;         // widened F16/BF16 tensors (stable addresses)
+};
+
+// Binds and checks every tensor; throws tscope::Error naming the file, tensor and problem
+// (missing, unexpected, wrong shape, config contradicting the weights).
+ModelWeights bindWeights(std::shared_ptr<const SafetensorsFile> file, const ModelConfig& config);
+
+}  // namespace tscope

@@ -1,0 +1,30 @@
+// Common base of the five views (tokens, embeddings, attention, layers, output): each is a
+// QWidget bound to the Session, with a stable name for --view and CSV export of what it shows.
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QWidget>
+
+class QCustomPlot;
+
+namespace tscope::ui {
+
+class Session;
+
+class View : public QWidget {
+    Q_OBJECT
+public:
+    View(Session* session, QWidget* parent = nullptr) : QWidget(parent), session_(session) {}
+    virtual QString viewName() const = 0;    // "tokens", "embeddings", "attention", "layers", "output"
+    virtual QString title() const = 0;       // tab title, e.g. "Attention"
+    virtual QString csv() const = 0;         // the current capture of this view as CSV
+    virtual QList<QCustomPlot*> plots() const { return {}; }
+    // Called after a theme or zoom change: restyle fonts/colours of plots and widgets.
+    virtual void restyle() {}
+
+protected:
+    Session* session_;
+};
+
+}  // namespace tscope::ui
