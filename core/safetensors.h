@@ -44,7 +44,8 @@ public:
 
     // Raw bytes of a tensor inside the mapping.
     std::span<const std::byte> bytes(const TensorInfo& info) const;
-    // Pointer to F32 data in place, or nullptr if the tensor is not F32.
+    // Pointer to F32 data in place, or nullptr if the tensor is not F32 (or, in a file whose
+    // header is not padded as the spec's writers do, not 4-byte aligned: use toFloat then).
     const float* f32Data(const TensorInfo& info) const;
     // Values widened to float (F16 subnormals, inf and NaN handled exactly).
     std::vector<float> toFloat(const TensorInfo& info) const;

@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QFont>
 #include <QObject>
+#include <QPalette>
 #include <QString>
 #include <functional>
 
@@ -15,7 +16,7 @@ namespace tscope::ui {
 
 class Presentation : public QObject {
     Q_OBJECT
-public:
+  public:
     static Presentation& instance();
     double zoom() const { return zoom_; }  // 1.0 = normal; text and plot fonts scale with it
     bool dark() const { return dark_; }
@@ -25,16 +26,24 @@ public:
     QColor background() const;
     QColor foreground() const;
     QColor grid() const;
-    QColor accent() const;         // highlight (selected token, sampled bar)
-    QColor tokenColor(int i) const;  // alternating chip colours
-    QCPColorGradient heatGradient() const;  // sequential, 0 = background-like, 1 = strong
+    QColor accent() const;                    // highlight (selected token, sampled bar)
+    QColor tokenColor(int i) const;           // alternating chip colours
+    QCPColorGradient heatGradient() const;    // sequential, 0 = background-like, 1 = strong
+    QColor series() const;                    // the ordinary bar / line colour
+    QColor muted() const;                     // secondary text (ids, hints, tick labels)
+    QColor generatedTokenColor(int i) const;  // alternating chip colours of generated tokens
+    QColor error() const;                     // error banner / warnings
+    QPalette palette() const;                 // the widget palette of the current theme
+    double basePointSize() const;             // the platform's font size at zoom 1
+    void apply();  // pushes font and palette to the QApplication, if there is one
 
-signals:
+  signals:
     void changed();
 
-private:
+  private:
     double zoom_ = 1.0;
     bool dark_ = false;
+    double basePointSize_ = 0;  // captured from the application font on first use
 };
 
 // Applies fonts, colours and margins from Presentation to a plot (axes, labels, legend).

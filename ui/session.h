@@ -22,8 +22,8 @@ struct TokenInfo {
     bool generated = false;  // appended by a step rather than typed in the prompt
     size_t byteBegin = 0;    // span in Snapshot::text (prompt tokens and generated tokens alike)
     size_t byteEnd = 0;
-    float prob = 0;          // probability it had when sampled (generated tokens only)
-    bool forced = false;     // chosen by clicking a bar (what-if) rather than sampled
+    float prob = 0;       // probability it had when sampled (generated tokens only)
+    bool forced = false;  // chosen by clicking a bar (what-if) rather than sampled
 };
 
 // Everything a view needs to draw one state of the sequence. Immutable once published.
@@ -33,13 +33,15 @@ struct Snapshot {
     std::vector<TokenInfo> tokens;  // [T]
     int promptTokens = 0;
     Capture capture;                // copy of the engine's capture for these tokens
+    std::vector<TokenInfo> future;  // tokens undone by back(), redone by goToLength() (history)
+    bool bundledTokenizer = false;  // model->tokenizer is the bundled GPT-2 one (dir had none)
     int length() const { return int(tokens.size()); }
     std::vector<int> ids() const;
 };
 
 class Session : public QObject {
     Q_OBJECT
-public:
+  public:
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
 
@@ -52,6 +54,8 @@ public:
     // Next-token distribution of the current snapshot under the sampling settings.
     SamplingSettings sampling() const { return sampling_; }
     std::vector<float> distribution() const;
+    // The same for the token after `position` (needs the Full capture's logits; else empty).
+    std::vector<float> distributionAt(int position) const;
     quint64 seed() const { return seed_; }
 
     // Shared selection, so every view follows the same token / layer / head.
@@ -63,7 +67,7 @@ public:
     // and --screenshot only. Returns false if the last job failed.
     bool waitUntilIdle();
 
-public slots:
+  public slots:
     void openModel(const QString& directory);  // async; keeps the prompt and re-runs it
     void setPrompt(const QString& text);       // async tokenize + prefill (replaces generation)
     void step();                               // sample one token with the settings, append it
@@ -81,19 +85,27 @@ public slots:
     void selectLayer(int layer);
     void selectHead(int head);
 
-signals:
-    void modelChanged();       // a new model is loaded (snapshot follows)
-    void snapshotChanged();    // tokens / capture changed
-    void samplingChanged();    // temperature, top-k, top-p or seed changed: redraw distribution
-    void selectionChanged();   // position, layer or head changed
+  signals:
+    void modelChanged();      // a new model is loaded (snapshot follows)
+    void snapshotChanged();   // tokens / capture changed
+    void samplingChanged();   // temperature, top-k, top-p or seed changed: redraw distribution
+    void selectionChanged();  // position, layer or head changed
     void busyChanged(bool busy);
     void progress(int done, int total, const QString& what);
     void errorOccurred(const QString& message);
 
-private:
+  private:
     // implementation detail owned by session.cpp (worker thread, engine, RNG)
     struct Worker;
+    struct Job;
+    void submit(Job job);
+    void finish(const QString& error, bool cancelled);
+    void publish(std::shared_ptr<const Snapshot> snapshot, bool newModel);
+    void clampSelection();
+
     std::unique_ptr<Worker> worker_;
+    int pending_ = 0;  // jobs queued or running (GUI thread only)
+    bool lastFailed_ = false;
     std::shared_ptr<const Model> model_;
     std::shared_ptr<const Snapshot> snapshot_;
     QString prompt_;

@@ -22,6 +22,9 @@ public:
     virtual QList<QCustomPlot*> plots() const { return {}; }
     // Called after a theme or zoom change: restyle fonts/colours of plots and widgets.
     virtual void restyle() {}
+    // Blocks until what the view computes in the background (thumbnails, the logit lens) for
+    // the current snapshot is done and shown; for --screenshot and tests.
+    virtual void waitUntilReady() {}
 
 protected:
     Session* session_;

@@ -143,7 +143,7 @@ def cmd_train(args):
     model = GPT(CONFIG)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
     gen = torch.Generator().manual_seed(args.seed)
-    start = 0
+    start, base_wall = 0, 0.0
     ckpt = CACHE / "ckpt.pt"
     if ckpt.exists() and args.resume:
         state = torch.load(ckpt)
@@ -151,9 +151,10 @@ def cmd_train(args):
         opt.load_state_dict(state["opt"])
         gen.set_state(state["gen"])
         start = state["step"]
+        base_wall = state.get("wall_s", 0.0)  # training time before this resume
     t0 = time.time()
     log = open(CACHE / "train.log", "a")
-    for step in range(start, args.steps):
+    for step in range(start, min(args.steps, args.stop_at or args.steps)):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
         starts = torch.randint(0, len(data) - T - 1, (args.batch,), generator=gen)
@@ -168,13 +169,9 @@ def cmd_train(args):
         elapsed = time.time() - t0
         line = f"step {step + 1}/{args.steps} loss {loss.item():.4f} elapsed {elapsed:.0f}s tok/s {(step + 1 - start) * args.batch * T / elapsed:.0f}"
         print(line, file=log, flush=True)
-        if (step + 1) % 50 == 0 or step + 1 == args.steps:
+        if (step + 1) % 50 == 0 or step + 1 in (args.steps, args.stop_at):
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                        "step": step + 1, "wall_s": elapsed + (state_wall(ckpt) if start else 0)}, ckpt)
-
-
-def state_wall(ckpt):
-    return torch.load(ckpt).get("wall_s", 0.0)
+                        "step": step + 1, "wall_s": base_wall + elapsed}, ckpt)
 
 
 # ---------------------------------------------------------------- evaluation and export
@@ -248,6 +245,16 @@ def sample(model, enc_dec, prompt_ids, steps, seed):
     return enc_dec(ids)
 
 
+def greedy(model, prompt_ids, steps):
+    """Argmax continuation: RNG-free, so the C++ engine must reproduce it exactly."""
+    ids = list(prompt_ids)
+    with torch.no_grad():
+        for _ in range(steps):
+            logits, _ = model(torch.tensor([ids]))
+            ids.append(int(logits[0, -1].argmax()))
+    return ids
+
+
 def export_tensors(model):
     """HF GPT-2 names; Conv1D weights stored [in, out], i.e. transposed from nn.Linear."""
     sd = model.state_dict()
@@ -317,6 +324,8 @@ def cmd_export(args):
         "unigram_heldout": uni, "bigram_heldout": bi,
         "prev_token": prev.round(3).tolist(), "first_token": first.round(3).tolist(), "induction": ind.round(3).tolist(),
         "sample": sample(model, dec, enc.encode("It was a dark and stormy night"), 80, args.seed),
+        "greedy_prompt": "It was a dark and stormy night",
+        "greedy_ids": greedy(model, enc.encode("It was a dark and stormy night"), 20),
     }
     (out / "stats.json").write_text(json.dumps(stats, indent=1) + "\n")
     print(json.dumps(stats, indent=1))
@@ -329,13 +338,14 @@ def main():
     pr.add_argument("--corpus", default=str(HERE / "../../../shared/corpus"))
     pr.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
     tr = sub.add_parser("train")
-    tr.add_argument("--steps", type=int, default=2000)
+    tr.add_argument("--steps", type=int, default=800)
     tr.add_argument("--batch", type=int, default=8)
     tr.add_argument("--lr", type=float, default=2e-3)
-    tr.add_argument("--warmup", type=int, default=60)
+    tr.add_argument("--warmup", type=int, default=40)
     tr.add_argument("--seed", type=int, default=1337)
     tr.add_argument("--threads", type=int, default=2)
     tr.add_argument("--resume", action="store_true")
+    tr.add_argument("--stop-at", type=int, default=0, help="stop after this step (schedule unchanged)")
     ex = sub.add_parser("export")
     ex.add_argument("--out", default=str(HERE / "../default"))
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))

@@ -1,0 +1,253 @@
+// Engine speed on a GPT-2-small-shaped model (C = 768, 12 layers, 12 heads, V = 50257, 1024
+// positions) with random weights: loading the ~500 MB safetensors file, prefill at T = 16 … 1024
+// for each capture level, and one decode step (KV cache) at T = 64 and T = 1000.
+//
+// The model file is written once, on first use, by a forked child: the 500 MB of random values
+// then never count in this process's peak RSS, which is reported as a counter (peak_rss_MB).
+// Counters: GFLOP/s = (2 · matmul parameters · new rows + attention flops) / wall time;
+// decode also reports GB/s = bytes of the weights a step streams / wall time.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/forward.h"
+#include "core/model.h"
+#include "core/safetensors.h"
+#include "core/sampling.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace tscope;
+
+constexpr int kLayers = 12, kHeads = 12, kWidth = 768, kVocab = 50257, kPositions = 1024;
+constexpr int kInner = 4 * kWidth;
+
+double peakRssMB() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// Values uniform in [−scale, scale] (variance scale²/3), drawn with the portable PCG32.
+std::vector<float> randomValues(Rng& rng, int64_t n, float scale) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& x : v) x = float((2.0 * rng.uniform() - 1.0) * scale);
+    return v;
+}
+
+void writeRandomGpt2Small(const fs::path& dir) {
+    std::ofstream(dir / "config.json")
+        << R"({"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": )" << kLayers
+        << R"(, "n_head": )" << kHeads << R"(, "n_embd": )" << kWidth << R"(, "n_positions": )"
+        << kPositions << R"(, "n_ctx": )" << kPositions << R"(, "vocab_size": )" << kVocab
+        << R"(, "layer_norm_epsilon": 1e-05})";
+    Rng rng(2024);
+    std::vector<std::pair<std::string, std::vector<int64_t>>> specs = {
+        {"wte.weight", {kVocab, kWidth}},
+        {"wpe.weight", {kPositions, kWidth}},
+        {"ln_f.weight", {kWidth}},
+        {"ln_f.bias", {kWidth}}};
+    for (int l = 0; l < kLayers; ++l) {
+        const std::string h = "h." + std::to_string(l) + ".";
+        for (auto& [name, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+                 {"ln_1.weight", {kWidth}},
+                 {"ln_1.bias", {kWidth}},
+                 {"attn.c_attn.weight", {kWidth, 3 * kWidth}},
+                 {"attn.c_attn.bias", {3 * kWidth}},
+                 {"attn.c_proj.weight", {kWidth, kWidth}},
+                 {"attn.c_proj.bias", {kWidth}},
+                 {"ln_2.weight", {kWidth}},
+                 {"ln_2.bias", {kWidth}},
+                 {"mlp.c_fc.weight", {kWidth, kInner}},
+                 {"mlp.c_fc.bias", {kInner}},
+                 {"mlp.c_proj.weight", {kInner, kWidth}},
+                 {"mlp.c_proj.bias", {kWidth}}})
+            specs.emplace_back(h + name, shape);
+    }
+    std::vector<std::vector<float>> values;
+    std::vector<TensorToWrite> tensors;
+    for (const auto& [name, shape] : specs) {
+        int64_t n = 1;
+        for (int64_t d : shape) n *= d;
+        const bool layerNormWeight =
+            name.ends_with("ln_1.weight") || name.ends_with("ln_2.weight") || name == "ln_f.weight";
+        values.push_back(layerNormWeight ? std::vector<float>(size_t(n), 1.0f)
+                                         : randomValues(rng, n, 0.035f));  // std ≈ 0.02
+    }
+    for (size_t i = 0; i < specs.size(); ++i)
+        tensors.push_back({specs[i].first, specs[i].second, values[i]});
+    writeSafetensors(dir / "model.safetensors", tensors, DType::F32);
+}
+
+// The temporary model directory: created on first use, removed at exit.
+class RandomModelFile {
+  public:
+    RandomModelFile() {
+        std::string pattern = (fs::temp_directory_path() / "tscope-bench-XXXXXX").string();
+        if (!mkdtemp(pattern.data())) return;
+        dir_ = pattern;
+        // write in a child, so the generator's 500 MB stay out of this process's peak RSS
+        const pid_t pid = fork();
+        if (pid == 0) {
+            try {
+                writeRandomGpt2Small(dir_);
+                _exit(0);
+            } catch (...) {
+                _exit(1);
+            }
+        }
+        int status = 0;
+        ok_ = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+              WEXITSTATUS(status) == 0;
+    }
+    ~RandomModelFile() {
+        std::error_code ignored;
+        if (!dir_.empty()) fs::remove_all(dir_, ignored);
+    }
+    bool ok() const { return ok_; }
+    const fs::path& dir() const { return dir_; }
+
+  private:
+    fs::path dir_;
+    bool ok_ = false;
+};
+
+const RandomModelFile& modelFile() {
+    static RandomModelFile file;
+    return file;
+}
+
+// The loaded model, its pages already faulted in by one token's forward pass, so the first
+// benchmark does not pay for reading the mapping.
+std::shared_ptr<const Model> model() {
+    static const std::shared_ptr<const Model> loaded = [] {
+        if (!modelFile().ok()) return std::shared_ptr<const Model>();
+        auto m = loadModel(modelFile().dir());
+        const int token = 0;
+        Forward(m).append(std::span<const int>(&token, 1));
+        return m;
+    }();
+    return loaded;
+}
+
+// Flops of the linear layers and the LM head for n new rows: 2 · (matmul parameters) · n.
+double matmulFlops(int64_t n) {
+    const double perLayer = 3.0 * kWidth * kWidth + kWidth * kWidth + 2.0 * kWidth * kInner;
+    return 2.0 * (kLayers * perLayer + double(kVocab) * kWidth) * double(n);
+}
+
+// q·kᵀ and probs·v for rows t0 … t1−1, each attending to t + 1 keys: 2 · 2 · C flops per key.
+double attentionFlops(int64_t t0, int64_t t1) {
+    double keys = 0;
+    for (int64_t t = t0; t < t1; ++t) keys += double(t + 1);
+    return kLayers * 4.0 * kWidth * keys;
+}
+
+std::vector<int> tokenIds(int n) {
+    std::vector<int> ids(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) ids[size_t(i)] = (i * 7919 + 13) % kVocab;
+    return ids;
+}
+
+// TSCOPE_BENCH_THREADS=n pins the forward pass to n threads (default 0 = all cores); with 1,
+// the CPU-time column is the whole compute cost even on a machine busy with other work.
+int benchThreads() {
+    const char* n = std::getenv("TSCOPE_BENCH_THREADS");
+    return n ? std::max(0, std::atoi(n)) : 0;
+}
+
+bool skipWithoutModel(benchmark::State& state) {
+    if (model()) return false;
+    state.SkipWithError("could not write and load the random GPT-2-small model");
+    return true;
+}
+
+const CaptureLevel kLevels[] = {CaptureLevel::None, CaptureLevel::Attention, CaptureLevel::Full};
+const char* const kLevelNames[] = {"none", "attention", "full"};
+
+void BM_LoadModel(benchmark::State& state) {
+    if (!modelFile().ok()) {
+        state.SkipWithError("could not write the random GPT-2-small model");
+        return;
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(loadModel(modelFile().dir()));
+    const double bytes = double(fs::file_size(modelFile().dir() / "model.safetensors"));
+    state.counters["file_MB"] = bytes / 1e6;
+    state.counters["peak_rss_MB"] = peakRssMB();
+}
+BENCHMARK(BM_LoadModel)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// Prefill: the whole prompt of T tokens in one append, at capture level range(1).
+void BM_Prefill(benchmark::State& state) {
+    if (skipWithoutModel(state)) return;
+    const int T = int(state.range(0));
+    ForwardOptions options;
+    options.capture.level = kLevels[state.range(1)];
+    options.threads = benchThreads();
+    Forward forward(model(), options);
+    const std::vector<int> ids = tokenIds(T);
+    for (auto _ : state) {
+        forward.reset();
+        forward.append(ids);
+    }
+    state.SetLabel(kLevelNames[state.range(1)]);
+    state.counters["GFLOP/s"] = benchmark::Counter((matmulFlops(T) + attentionFlops(0, T)) / 1e9,
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["peak_rss_MB"] = peakRssMB();
+}
+BENCHMARK(BM_Prefill)
+    ->ArgsProduct({{16, 64, 256, 1024}, {0, 1, 2}})
+    ->ArgNames({"T", "capture"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+// Decode: one token appended to a prefilled state of T − 1 tokens (so the step sees T positions),
+// then truncated back (untimed), so every iteration measures the same step.
+void BM_DecodeStep(benchmark::State& state) {
+    if (skipWithoutModel(state)) return;
+    const int T = int(state.range(0));
+    ForwardOptions options;
+    options.capture.level = kLevels[state.range(1)];
+    options.threads = benchThreads();
+    Forward forward(model(), options);
+    const std::vector<int> ids = tokenIds(T);
+    forward.append(std::span<const int>(ids).first(size_t(T - 1)));
+    const int next = ids.back();
+    forward.append(std::span<const int>(&next, 1));  // untimed: grows the buffers once
+    forward.truncate(T - 1);
+    for (auto _ : state) {
+        forward.append(std::span<const int>(&next, 1));
+        state.PauseTiming();  // truncate recomputes the last logits: not part of a step
+        forward.truncate(T - 1);
+        state.ResumeTiming();
+    }
+    state.SetLabel(kLevelNames[state.range(1)]);
+    state.counters["GFLOP/s"] =
+        benchmark::Counter((matmulFlops(1) + attentionFlops(T - 1, T)) / 1e9,
+                           benchmark::Counter::kIsIterationInvariantRate);
+    // every matrix is streamed once per step; of wpe only one row is read
+    const double weightBytes =
+        4.0 * double(model()->weights.parameterCount - int64_t(kPositions - 1) * kWidth);
+    state.counters["GB/s"] =
+        benchmark::Counter(weightBytes / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["peak_rss_MB"] = peakRssMB();
+}
+BENCHMARK(BM_DecodeStep)
+    ->ArgsProduct({{64, 1000}, {0, 2}})
+    ->ArgNames({"T", "capture"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+}  // namespace

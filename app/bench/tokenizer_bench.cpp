@@ -1,0 +1,181 @@
+// Tokenizer speed: GPT-2's BPE over ~100 kB of English-like prose. The text is generated from a
+// fixed word list with a fixed seed, so every run measures the same input; the tokenizer files
+// are the bundled ones (override with TSCOPE_TOKENIZER_DIR).
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/tokenizer.h"
+
+namespace {
+
+std::filesystem::path tokenizerDir() {
+    if (const char* dir = std::getenv("TSCOPE_TOKENIZER_DIR")) return dir;
+    // app/bench/ -> resources/gpt2-tokenizer/
+    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "resources" /
+           "gpt2-tokenizer";
+}
+
+// Words roughly by frequency: earlier ones are drawn more often (a Zipf-like mix), with some
+// rarer and longer words so that BPE does real merging, not only cache look-ups.
+constexpr std::array<std::string_view, 96> kWords = {"the",
+                                                     "of",
+                                                     "and",
+                                                     "to",
+                                                     "a",
+                                                     "in",
+                                                     "is",
+                                                     "that",
+                                                     "it",
+                                                     "for",
+                                                     "as",
+                                                     "with",
+                                                     "was",
+                                                     "on",
+                                                     "be",
+                                                     "by",
+                                                     "this",
+                                                     "are",
+                                                     "not",
+                                                     "from",
+                                                     "or",
+                                                     "at",
+                                                     "which",
+                                                     "an",
+                                                     "but",
+                                                     "have",
+                                                     "has",
+                                                     "they",
+                                                     "you",
+                                                     "were",
+                                                     "their",
+                                                     "one",
+                                                     "all",
+                                                     "we",
+                                                     "can",
+                                                     "her",
+                                                     "there",
+                                                     "been",
+                                                     "if",
+                                                     "more",
+                                                     "when",
+                                                     "will",
+                                                     "would",
+                                                     "who",
+                                                     "so",
+                                                     "no",
+                                                     "model",
+                                                     "attention",
+                                                     "token",
+                                                     "layer",
+                                                     "weights",
+                                                     "transformer",
+                                                     "residual",
+                                                     "stream",
+                                                     "embedding",
+                                                     "probability",
+                                                     "softmax",
+                                                     "language",
+                                                     "prediction",
+                                                     "sequence",
+                                                     "context",
+                                                     "vocabulary",
+                                                     "gradient",
+                                                     "training",
+                                                     "learned",
+                                                     "hidden",
+                                                     "dimension",
+                                                     "matrix",
+                                                     "vector",
+                                                     "output",
+                                                     "input",
+                                                     "position",
+                                                     "head",
+                                                     "query",
+                                                     "key",
+                                                     "value",
+                                                     "normalization",
+                                                     "activation",
+                                                     "nonlinearity",
+                                                     "interpretability",
+                                                     "visualisation",
+                                                     "clapper",
+                                                     "power",
+                                                     "don't",
+                                                     "it's",
+                                                     "we're",
+                                                     "they'll",
+                                                     "I'd",
+                                                     "Nevertheless",
+                                                     "Furthermore",
+                                                     "approximately",
+                                                     "characteristically",
+                                                     "Schwarzschild",
+                                                     "Reykjavík",
+                                                     "naïve",
+                                                     "café"};
+
+class Lcg {
+  public:
+    explicit Lcg(uint64_t seed) : state_(seed) {}
+    uint32_t next() {
+        state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+        return uint32_t(state_ >> 33);
+    }
+
+  private:
+    uint64_t state_;
+};
+
+std::string englishLikeText(size_t bytes) {
+    Lcg rng(2019);
+    std::string text;
+    bool sentenceStart = true;
+    while (text.size() < bytes) {
+        // min of two uniform draws favours the front of the list
+        const size_t index = std::min(rng.next() % kWords.size(), rng.next() % kWords.size());
+        std::string word(kWords[index]);
+        if (sentenceStart && word[0] >= 'a' && word[0] <= 'z') word[0] = char(word[0] - 32);
+        if (!sentenceStart) text += ' ';
+        text += word;
+        sentenceStart = false;
+        const uint32_t r = rng.next() % 100;
+        if (r < 6) {
+            text += ',';
+        } else if (r < 12) {
+            text += '.';
+            sentenceStart = true;
+        } else if (r < 13) {
+            text += " " + std::to_string(rng.next() % 2000) + ".";
+            sentenceStart = true;
+        } else if (r < 14) {
+            text += ".\n\n";
+            sentenceStart = true;
+            continue;
+        }
+        if (sentenceStart) text += ' ';
+    }
+    return text;
+}
+
+void BM_Tokenize100kB(benchmark::State& state) {
+    const auto dir = tokenizerDir();
+    const auto tokenizer = tscope::Tokenizer::load(dir / "vocab.json", dir / "merges.txt");
+    const std::string text = englishLikeText(100 * 1000);
+    size_t tokens = 0;
+    for (auto _ : state) {
+        const std::vector<tscope::Token> encoded = tokenizer->encode(text);
+        tokens = encoded.size();
+        benchmark::DoNotOptimize(encoded.data());
+    }
+    state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(text.size()));
+    state.counters["tokens"] = double(tokens);
+}
+BENCHMARK(BM_Tokenize100kB)->Unit(benchmark::kMillisecond);
+
+}  // namespace

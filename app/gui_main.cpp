@@ -1,0 +1,190 @@
+// tscope: the desktop app. Parses the command line, opens a model (the one asked for, the last
+// one used, the bundled default, or the test fixture), and either shows the window or, with
+// --screenshot, renders one view to a PNG file and exits (for the README and for checks).
+#include <qcustomplot.h>
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QTextStream>
+#include <optional>
+
+#include "ui/main_window.h"
+#include "ui/plot_style.h"
+#include "ui/session.h"
+#include "ui/view.h"
+
+namespace {
+
+using tscope::ui::MainWindow;
+using tscope::ui::Presentation;
+using tscope::ui::Session;
+
+const char* const kDefaultPrompt = "The power clapper";
+const QSize kScreenshotSize(1600, 1000);
+
+bool isModelDir(const QString& dir) {
+    return QFileInfo::exists(dir + "/config.json");
+}
+
+// The model to open when none is given: the last one used (if it is still there), the bundled
+// default model, then the tiny test fixture that ships with the sources.
+QString defaultModelDir(bool useSettings) {
+    if (useSettings) {
+        const QString last = QSettings().value("session/model").toString();
+        if (!last.isEmpty() && isModelDir(last)) return last;
+    }
+    const QString bundled = QDir::cleanPath(TSCOPE_MODELS_DIR "/default");
+    if (isModelDir(bundled)) return bundled;
+    const QString fixture = QDir::cleanPath(TSCOPE_RESOURCES_DIR "/../tests/fixtures/tiny-gpt2");
+    if (isModelDir(fixture)) return fixture;
+    return {};
+}
+
+int fail(const QString& message) {
+    QTextStream(stderr) << "tscope: error: " << message << Qt::endl;
+    return 1;
+}
+
+struct Options {
+    QString model, view, screenshot;
+    std::optional<QString> prompt;
+    std::optional<int> layer, head, generate;
+    bool dark = false;
+    std::optional<double> zoom;
+};
+
+// Returns an error message, or an empty string when the options are usable.
+QString parse(const QApplication& app, Options& options) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "TransformerScope: every stage of GPT-2, visible and steppable");
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOptions({
+        {"model", "GPT-2 model directory (config.json + model.safetensors).", "DIR"},
+        {"prompt", "Prompt to run.", "TEXT"},
+        {"view", "View to show: tokens, embeddings, attention, layers or output.", "NAME"},
+        {"layer", "Layer to select (from 0).", "L"},
+        {"head", "Attention head to select (from 0).", "H"},
+        {"generate", "Sample N tokens after the prompt (with the saved or default seed).", "N"},
+        {"screenshot", "Render the view to this PNG file after the prompt ran, then exit.", "FILE"},
+        {"dark", "Use the dark theme."},
+        {"zoom", "Scale text and plots (1 = normal, 1.5 for a projector).", "Z"},
+    });
+    parser.process(app);
+    options.model = parser.value("model");
+    if (parser.isSet("prompt")) options.prompt = parser.value("prompt");
+    options.view = parser.value("view");
+    options.screenshot = parser.value("screenshot");
+    options.dark = parser.isSet("dark");
+    bool ok = true;
+    for (const char* name : {"layer", "head", "generate"}) {
+        if (!parser.isSet(name)) continue;
+        const int value = parser.value(name).toInt(&ok);
+        if (!ok || value < 0) return QString("--%1 needs a number ≥ 0").arg(name);
+        const QString key(name);
+        (key == "layer" ? options.layer : key == "head" ? options.head : options.generate) = value;
+    }
+    if (parser.isSet("zoom")) {
+        const double zoom = parser.value("zoom").toDouble(&ok);
+        if (!ok || zoom < 0.5 || zoom > 4) return "--zoom needs a number between 0.5 and 4";
+        options.zoom = zoom;
+    }
+    return {};
+}
+
+// Applies --view, --layer and --head once the model is known; returns an error message.
+QString select(MainWindow& window, Session& session, const Options& options) {
+    if (!options.view.isEmpty() && !window.showView(options.view))
+        return "unknown --view '" + options.view + "' (use " + window.viewNames().join(", ") + ")";
+    auto model = session.model();
+    if (options.layer) {
+        if (!model || *options.layer >= model->config.n_layer)
+            return QString("--layer %1 is out of range (the model has %2 layers)")
+                .arg(*options.layer)
+                .arg(model ? model->config.n_layer : 0);
+        session.selectLayer(*options.layer);
+    }
+    if (options.head) {
+        if (!model || *options.head >= model->config.n_head)
+            return QString("--head %1 is out of range (the model has %2 heads)")
+                .arg(*options.head)
+                .arg(model ? model->config.n_head : 0);
+        session.selectHead(*options.head);
+    }
+    return {};
+}
+
+// Renders the window once everything has settled and writes it as PNG.
+int screenshot(MainWindow& window, Session& session, const Options& options) {
+    window.resize(kScreenshotSize);
+    window.show();
+    if (!session.waitUntilIdle()) return fail(session.lastError());
+    if (options.generate) {
+        session.generate(*options.generate);
+        if (!session.waitUntilIdle()) return fail(session.lastError());
+    }
+    if (const QString error = select(window, session, options); !error.isEmpty())
+        return fail(error);
+    for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
+    for (const QString& name : window.viewNames())
+        if (auto* view = window.view(name))
+            for (QCustomPlot* plot : view->plots())
+                if (plot->isVisible()) plot->replot(QCustomPlot::rpImmediateRefresh);
+    QCoreApplication::processEvents();
+    if (!window.grab().save(options.screenshot, "PNG"))
+        return fail(options.screenshot + ": could not write the PNG file");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("TransformerScope");
+    QApplication::setApplicationName("tscope");
+    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setStyle(QStyleFactory::create("Fusion"));
+
+    Options options;
+    if (const QString error = parse(app, options); !error.isEmpty()) return fail(error);
+    const bool screenshotMode = !options.screenshot.isEmpty();
+
+    Session session;
+    MainWindow window(&session);
+    Presentation& presentation = Presentation::instance();
+    presentation.apply();
+    if (screenshotMode)
+        window.setPersistent(false);  // a scripted run leaves the user's settings alone
+    else
+        window.restoreSettings();
+    if (options.dark) presentation.setDark(true);
+    if (options.zoom) presentation.setZoom(*options.zoom);
+
+    const QString prompt = options.prompt ? *options.prompt
+                           : screenshotMode
+                               ? QString(kDefaultPrompt)
+                               : QSettings().value("session/prompt", kDefaultPrompt).toString();
+    const QString model =
+        !options.model.isEmpty() ? options.model : defaultModelDir(!screenshotMode);
+
+    session.setPrompt(prompt);
+    if (!model.isEmpty())
+        session.openModel(model);
+    else if (screenshotMode)
+        return fail("no model found: pass --model DIR");
+    if (options.generate && !screenshotMode) session.generate(*options.generate);
+
+    if (screenshotMode) return screenshot(window, session, options);
+
+    window.show();
+    if (!options.view.isEmpty() || options.layer || options.head) {
+        session.waitUntilIdle();
+        if (const QString error = select(window, session, options); !error.isEmpty())
+            window.showError(error);
+    }
+    return app.exec();
+}

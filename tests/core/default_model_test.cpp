@@ -1,0 +1,101 @@
+// The bundled default model (models/default): it loads through the same path as real GPT-2,
+// its held-out loss computed by our engine matches the figure recorded in models/README.md,
+// and a fixed-seed generation is stable.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "core/forward.h"
+#include "core/model.h"
+#include "core/sampling.h"
+
+namespace {
+
+const std::string kModelDir = TSCOPE_SOURCE_DIR "/models/default";
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The figure models/README.md states, in the line "held-out loss (fixed slice): X nats/token".
+double recordedHeldoutLoss() {
+    std::smatch m;
+    const std::string readme = readFile(TSCOPE_SOURCE_DIR "/models/README.md");
+    const std::regex line(R"(held-out loss \(fixed slice\)\D*([0-9]+\.[0-9]+))");
+    if (!std::regex_search(readme, m, line)) return -1;
+    return std::stod(m[1]);
+}
+
+TEST(DefaultModel, LoadsWithTokenizer) {
+    auto model = tscope::loadModel(kModelDir);
+    EXPECT_EQ(model->config.vocab_size, 50257);
+    ASSERT_TRUE(model->tokenizer);
+    EXPECT_EQ(model->tokenizer->encodeIds("The power clapper"),
+              (std::vector<int>{464, 1176, 537, 11463}));
+}
+
+// Mean next-token loss over 16 windows of 256 tokens from the start of the held-out novel
+// (The Picture of Dorian Gray), the same slice models/train/train.py reports.
+TEST(DefaultModel, HeldoutLossMatchesModelsReadme) {
+    auto model = tscope::loadModel(kModelDir);
+    const auto ids = model->tokenizer->encodeIds(readFile(TSCOPE_FIXTURES "/heldout_slice.txt"));
+    const int T = 256, windows = 16;
+    ASSERT_GE(int(ids.size()), windows * T + 1);
+    double total = 0;
+    for (int w = 0; w < windows; ++w) {
+        tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::Full}});
+        forward.append(std::span(ids).subspan(size_t(w) * T, T));
+        const auto& capture = forward.capture();
+        for (int t = 0; t < T; ++t) {
+            const int target = ids[size_t(w) * T + t + 1];
+            total += capture.logsumexp[t] - capture.logits.row(t)(target);
+        }
+    }
+    const double loss = total / (windows * T);
+    const double recorded = recordedHeldoutLoss();
+    ASSERT_GT(recorded, 0) << "models/README.md has no 'held-out loss (fixed slice)' line";
+    EXPECT_NEAR(loss, recorded, 0.01 * recorded);
+}
+
+// The greedy continuation PyTorch computed at export time (models/default/stats.json) is
+// reproduced token for token by our engine: an end-to-end check against an independent forward.
+TEST(DefaultModel, GreedyContinuationMatchesPyTorch) {
+    auto model = tscope::loadModel(kModelDir);
+    const auto stats = nlohmann::json::parse(readFile(kModelDir + "/stats.json"));
+    const auto expected = stats.at("greedy_ids").get<std::vector<int>>();
+    tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::None}});
+    forward.append(model->tokenizer->encodeIds(stats.at("greedy_prompt").get<std::string>()));
+    while (forward.length() < int(expected.size())) {
+        const auto& logits = forward.capture().logitsLast;
+        forward.append(std::vector<int>{
+            tscope::topIndices(std::span(logits.data(), size_t(logits.size())), 1)[0]});
+    }
+    EXPECT_EQ(forward.tokens(), expected);
+}
+
+TEST(DefaultModel, SeededGenerationIsStable) {
+    auto model = tscope::loadModel(kModelDir);
+    auto generate = [&] {
+        tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::None}});
+        forward.append(model->tokenizer->encodeIds("It was a dark and stormy night"));
+        tscope::Rng rng(7);
+        for (int i = 0; i < 20; ++i) {
+            const auto& logits = forward.capture().logitsLast;
+            auto next = tscope::sampleNext(std::span(logits.data(), size_t(logits.size())),
+                                           {.temperature = 0.8f}, rng);
+            forward.append(std::vector<int>{next.id});
+        }
+        return forward.tokens();
+    };
+    const auto first = generate();
+    EXPECT_EQ(first, generate());
+    EXPECT_EQ(first.size(), 8u + 20u);
+}
+
+}  // namespace

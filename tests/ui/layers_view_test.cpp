@@ -1,0 +1,182 @@
+// Layers view on the fixture model: residual-norm cells are the norms of the capture's rows,
+// the logit lens after the last MLP is the model's own prediction (argmax and softmax of the
+// logits at that position), the neuron table lists the largest |GELU outputs|, and a Step keeps
+// the lens columns of unchanged positions while adding the new one.
+#include <qcustomplot.h>
+
+#include <QTableView>
+#include <QTableWidget>
+#include <QtTest>
+#include <cmath>
+
+#include "core/model.h"
+#include "ui/heatmap.h"
+#include "ui/layers_view.h"
+#include "ui/session.h"
+
+using namespace tscope;
+using namespace tscope::ui;
+
+namespace {
+
+bool drewSomething(QWidget* widget) {
+    QImage image = widget->grab().toImage();
+    if (image.isNull() || image.width() < 10 || image.height() < 10) return false;
+    QRgb first = image.pixel(0, 0);
+    int differing = 0;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7) differing += image.pixel(x, y) != first;
+    return differing > 50;
+}
+
+double norm(const auto& row) {
+    double s = 0;
+    for (Eigen::Index i = 0; i < row.size(); ++i) s += double(row[i]) * double(row[i]);
+    return std::sqrt(s);
+}
+
+// argmax and its softmax probability, in double precision.
+std::pair<int, double> prediction(const auto& logits) {
+    int best = 0;
+    for (Eigen::Index v = 1; v < logits.size(); ++v)
+        if (logits[v] > logits[best]) best = int(v);
+    double z = 0;
+    for (Eigen::Index v = 0; v < logits.size(); ++v)
+        z += std::exp(double(logits[v]) - double(logits[best]));
+    return {best, 1.0 / z};
+}
+
+}  // namespace
+
+class LayersViewTest : public QObject {
+    Q_OBJECT
+private:
+    Session* session_ = nullptr;
+    LayersView* view_ = nullptr;
+
+    const Capture& capture() const { return session_->snapshot()->capture; }
+
+private slots:
+    void initTestCase() {
+        session_ = new Session(this);
+        session_->setPrompt("The power clapper went straight to jail");
+        session_->openModel(TSCOPE_FIXTURES "/tiny-gpt2");
+        QVERIFY2(session_->waitUntilIdle(), qPrintable(session_->lastError()));
+        view_ = new LayersView(session_);
+        view_->resize(1400, 900);
+        view_->show();
+        QCoreApplication::processEvents();
+        view_->waitForLens();
+    }
+
+    void cleanupTestCase() {
+        delete view_;
+        view_ = nullptr;
+    }
+
+    void renders() {
+        view_->residualNorms()->plot()->replot();
+        QVERIFY(drewSomething(view_));
+        QVERIFY(drewSomething(view_->residualNorms()->plot()));
+        QCOMPARE(view_->viewName(), QString("layers"));
+    }
+
+    void residualNormCellsAreRowNorms() {
+        const Capture& c = capture();
+        Heatmap* map = view_->residualNorms();
+        const int L = int(c.layers.size());
+        QCOMPARE(map->rows(), L + 1);
+        QCOMPARE(map->cols(), c.T);
+        QCPColorMapData* data = map->colorMap()->data();
+        for (int t = 0; t < c.T; ++t) {
+            QVERIFY(std::abs(data->cell(t, 0) - norm(c.embedSum.row(t))) < 1e-4);
+            for (int l = 0; l < L; ++l)
+                QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.layers[l].residPost.row(t))) <
+                        1e-4);
+        }
+    }
+
+    void logitLensAfterTheLastBlockIsTheModelsPrediction() {
+        const Capture& c = capture();
+        const int L = int(c.layers.size()), lastRow = 2 * L - 1;
+        view_->waitForLens();
+        auto [id, prob] = prediction(c.logitsLast);
+        auto top = view_->lensTop(lastRow, c.T - 1);
+        QVERIFY(top.has_value());
+        QCOMPARE(top->id, id);
+        QVERIFY(std::abs(double(top->prob) - prob) < 1e-4);
+        // Earlier positions against the full logits of the Full capture level.
+        QCOMPARE(int(c.logits.rows()), c.T);
+        for (int t = 0; t < c.T - 1; ++t) {
+            auto [idT, probT] = prediction(c.logits.row(t));
+            auto cell = view_->lensTop(lastRow, t);
+            QVERIFY(cell.has_value());
+            QCOMPARE(cell->id, idT);
+            QVERIFY(std::abs(double(cell->prob) - probT) < 1e-4);
+        }
+        // Every row of the grid is filled, and it is what the table shows.
+        for (int row = 0; row < 2 * L; ++row) QVERIFY(view_->lensTop(row, 0).has_value());
+        QAbstractItemModel* model = view_->lensTable()->model();
+        QCOMPARE(model->rowCount(), 2 * L);
+        QCOMPARE(model->columnCount(), c.T);
+        QVERIFY(model->data(model->index(lastRow, c.T - 1)).toString().contains(
+            tokenLabel(session_->snapshot()->model->tokenizer.get(), id, 10)));
+    }
+
+    void neuronTableListsTheStrongestActivations() {
+        const Capture& c = capture();
+        const int t = 2;
+        session_->selectPosition(t);
+        QCoreApplication::processEvents();
+        QTableWidget* table = view_->neuronTable();
+        QCOMPARE(table->rowCount(), int(c.layers.size()));
+        for (int l = 0; l < int(c.layers.size()); ++l) {
+            auto act = c.layers[l].mlpAct.row(t);
+            int best = 0;
+            for (Eigen::Index i = 1; i < act.size(); ++i)
+                if (std::abs(act[i]) > std::abs(act[best])) best = int(i);
+            QCOMPARE(table->item(l, 0)->data(Qt::UserRole).toInt(), best);
+            QCOMPARE(table->item(l, 0)->data(Qt::UserRole + 1).toDouble(), double(act[best]));
+            // Descending |value| along the row.
+            for (int k = 1; k < table->columnCount(); ++k)
+                QVERIFY(std::abs(table->item(l, k)->data(Qt::UserRole + 1).toDouble()) <=
+                        std::abs(table->item(l, k - 1)->data(Qt::UserRole + 1).toDouble()));
+        }
+    }
+
+    void stepAddsALensColumnAndKeepsTheOthers() {
+        view_->waitForLens();
+        const int T = capture().T;
+        auto before = view_->lensTop(0, 1);
+        QVERIFY(before.has_value());
+        session_->greedyStep();
+        QVERIFY2(session_->waitUntilIdle(), qPrintable(session_->lastError()));
+        QCoreApplication::processEvents();
+        QCOMPARE(capture().T, T + 1);
+        // Kept without recomputation: available before the worker has delivered anything new.
+        auto kept = view_->lensTop(0, 1);
+        QVERIFY(kept.has_value());
+        QCOMPARE(kept->id, before->id);
+        QCOMPARE(kept->prob, before->prob);
+        view_->waitForLens();
+        auto [id, prob] = prediction(capture().logitsLast);
+        auto last = view_->lensTop(2 * int(capture().layers.size()) - 1, T);
+        QVERIFY(last.has_value());
+        QCOMPARE(last->id, id);
+        QCOMPARE(view_->residualNorms()->cols(), T + 1);
+        session_->back();
+        QVERIFY(session_->waitUntilIdle());
+        QCoreApplication::processEvents();
+        QCOMPARE(view_->residualNorms()->cols(), T);
+    }
+
+    void csvHasTheThreeTables() {
+        QString csv = view_->csv();
+        QVERIFY(csv.startsWith("residual_norm,"));
+        QVERIFY(csv.contains("\nlens,"));
+        QVERIFY(csv.contains("\nneurons at position"));
+    }
+};
+
+QTEST_MAIN(LayersViewTest)
+#include "layers_view_test.moc"

@@ -1,0 +1,71 @@
+// Small multiples: every head's attention pattern at once, layers in rows and heads in
+// columns. Each thumbnail is a QImage made once per snapshot (max-pooled to at most
+// kThumbnailPixels per side, so a sharp one-token pattern stays visible at T = 1024); switching
+// heads only repaints the outline. Large captures are rendered on a worker thread. Clicking a
+// thumbnail asks to open that head; it does not change any selection itself.
+#pragma once
+
+#include <QImage>
+#include <QPointer>
+#include <QThread>
+#include <QWidget>
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace tscope::ui {
+
+struct Snapshot;
+
+class AttentionGrid : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kThumbnailPixels = 64;
+
+    explicit AttentionGrid(QWidget* parent = nullptr);
+    ~AttentionGrid() override;
+
+    void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
+    void setSelected(int layer, int head);  // head −1 = the whole layer (averaged heads)
+    void restyle();                         // colours changed: re-render the thumbnails
+
+    int layers() const { return layers_; }
+    int heads() const { return heads_; }
+    bool ready() const { return ready_; }
+    // Blocks until the thumbnails of the current snapshot are in place (tests, screenshots).
+    void waitUntilReady();
+    QImage thumbnail(int layer, int head) const;
+
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
+
+signals:
+    void headClicked(int layer, int head);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+
+private:
+    struct Geometry {
+        int labelWidth, labelHeight, cell, gap;
+    };
+    Geometry geometry() const;
+    bool cellAt(QPoint pos, int* layer, int* head) const;
+    void render();
+    void stopWorker();
+    void takeResult(int generation);
+
+    std::shared_ptr<const Snapshot> snapshot_;
+    std::vector<QImage> thumbnails_;  // [layer * heads + head]
+    int layers_ = 0, heads_ = 0;
+    int selectedLayer_ = 0, selectedHead_ = 0;
+    bool ready_ = false;
+    QPointer<QThread> worker_;
+    int generation_ = 0;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+    std::shared_ptr<std::vector<QImage>> pending_;
+};
+
+}  // namespace tscope::ui

@@ -1,0 +1,65 @@
+#include "ui/help_dialog.h"
+
+#include <QAction>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace tscope::ui {
+
+namespace {
+
+// Things done with the mouse have no action to read a shortcut from.
+const char* const kMouseHints[][2] = {
+    {"Hover a token chip", "highlight its characters in the prompt, show its bytes"},
+    {"Click a token chip", "select that position in every view"},
+    {"Click a bar (Output)", "force that token instead (what-if)"},
+    {"Right-click a chart", "export it as PNG or SVG, or its data as CSV"},
+};
+
+QString row(const QString& keys, const QString& what) {
+    return QString("<tr><td style='padding:3px 18px 3px 0'><b>%1</b></td><td>%2</td></tr>")
+        .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+}
+
+}  // namespace
+
+HelpDialog::HelpDialog(const QList<QAction*>& actions, QWidget* parent) : QDialog(parent) {
+    setWindowTitle("Keyboard shortcuts");
+    html_ = "<h3>Keyboard</h3><table>";
+    for (const QAction* action : actions) {
+        QStringList keys;
+        for (const QKeySequence& key : action->shortcuts())
+            keys << key.toString(QKeySequence::NativeText);
+        if (keys.isEmpty()) continue;
+        QString what = action->text();
+        what.remove('&');
+        if (!action->toolTip().isEmpty() && action->toolTip() != what) {
+            QString tip = action->toolTip();
+            tip = tip.left(tip.lastIndexOf(" (")).trimmed();  // tooltips end with "(key)"
+            if (!tip.isEmpty() && tip != what) what += " — " + tip;
+        }
+        html_ += row(keys.join("  or  "), what);
+    }
+    html_ += "</table><h3>Mouse</h3><table>";
+    for (const auto& hint : kMouseHints) html_ += row(hint[0], hint[1]);
+    html_ += "</table>";
+
+    auto* label = new QLabel(html_, this);
+    label->setTextFormat(Qt::RichText);
+    label->setWordWrap(true);
+    label->setContentsMargins(16, 8, 16, 8);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(label);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(scroll, 1);
+    layout->addWidget(buttons);
+    resize(620, 640);
+}
+
+}  // namespace tscope::ui

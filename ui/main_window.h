@@ -1,0 +1,89 @@
+// The main window only assembles: the prompt & tokens panel (a dock), the other views as tabs,
+// the generation toolbar, menus with a shortcut for every action, the status bar, an error
+// banner, and QSettings persistence. All behaviour lives in the views and the Session.
+#pragma once
+
+#include <QMainWindow>
+#include <QMap>
+#include <functional>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QTabWidget;
+
+namespace tscope::ui {
+
+class GenerationBar;
+class ModelMenu;
+class OutputView;
+class Session;
+class TokensView;
+class View;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit MainWindow(Session* session, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    QStringList viewNames() const;  // tokens, embeddings, attention, layers, output
+    View* view(const QString& name) const;
+    View* currentView() const;           // the view of the current tab
+    bool showView(const QString& name);  // false for an unknown name
+    TokensView* tokensView() const { return tokens_; }
+    OutputView* outputView() const { return output_; }
+    GenerationBar* generationBar() const { return generationBar_; }
+    QList<QAction*> shortcutActions() const;  // every action with a shortcut, for the help
+    QString modelSummary() const;             // "tiny-gpt2 · 3.3 M parameters · 12.8 MiB"
+    QString errorText() const;                // the banner's message; empty when hidden
+
+    // Whether closing writes the settings (off for --screenshot runs and tests).
+    void setPersistent(bool persistent) { persistent_ = persistent; }
+    void restoreSettings();     // window layout, theme, zoom, sampling, seed, current view
+    void saveSettings() const;  // the same, plus the model directory and the prompt
+
+  public slots:
+    void showHelp();
+    void showError(const QString& message);
+    void zoomIn();
+    void zoomOut();
+    void resetZoom();
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+
+  private:
+    void createViews();
+    void createMenus();
+    void createStatusBar();
+    void createBanner(QWidget* central);
+    void restyle();
+    QAction* addShortcut(QMenu* menu, const QString& text, const QList<QKeySequence>& keys,
+                         std::function<void()> slot);
+    void updateTitle();
+    void updateStatus();
+    void exportCurrentPlot();
+    void exportCsv(View* view);
+
+    Session* session_;
+    TokensView* tokens_ = nullptr;
+    OutputView* output_ = nullptr;
+    QDockWidget* tokensDock_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QMap<QString, View*> views_;
+    GenerationBar* generationBar_ = nullptr;
+    ModelMenu* modelMenu_ = nullptr;
+    QList<QAction*> shortcuts_;
+    QWidget* banner_ = nullptr;
+    QLabel* bannerText_ = nullptr;
+    QLabel* modelLabel_ = nullptr;
+    QLabel* tokenizerLabel_ = nullptr;
+    QLabel* lengthLabel_ = nullptr;
+    QLabel* selectionLabel_ = nullptr;
+    QLabel* zoomLabel_ = nullptr;
+    QAction* darkAction_ = nullptr;
+    bool persistent_ = true;
+};
+
+}  // namespace tscope::ui

@@ -1,0 +1,51 @@
+// Reads of the token-embedding matrix for the embeddings view: nearest tokens by cosine
+// similarity and word arithmetic ("king - man + woman"). Pure functions on wte; no model run.
+//
+// Shapes: V = vocabulary, C = n_embd; wte is [V, C] row-major (one row per token).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace tscope {
+class Tokenizer;
+}
+
+namespace tscope::ui {
+
+struct Neighbour {
+    int id = 0;
+    float cosine = 0;
+};
+
+// ‖wte[v]‖ for every row: [V]. One pass over wte; compute once per model.
+Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte);
+
+// The k rows of wte most similar to x by cosine, best first, skipping the ids in `exclude`
+// (and rows of zero norm). norms = rowNorms(wte). One matrix-vector product.
+std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte,
+                                       const Vector& norms, const Eigen::Ref<const Vector>& x,
+                                       int k, const std::vector<int>& exclude = {});
+
+// One signed word of an expression: +1 or −1, the word as typed, and its token ids.
+struct ArithmeticTerm {
+    int sign = +1;
+    std::string word;
+    std::vector<int> ids;  // the word tokenized with a leading space (" king"), or "#123" → 123
+};
+
+// Parses "king - man + woman": words separated by + and −, the first may carry a sign. A word
+// that is several tokens stands for the mean of their embeddings. "#id" names a token id
+// directly. Throws tscope::Error with a readable message for empty input, a dangling operator
+// or an id outside the vocabulary.
+std::vector<ArithmeticTerm> parseArithmetic(std::string_view text, const Tokenizer* tokenizer,
+                                            int vocabSize);
+
+// Σ sign · mean(wte[ids]) over the terms: [C].
+Vector evaluateArithmetic(const std::vector<ArithmeticTerm>& terms,
+                          const Eigen::Ref<const RowMatrix>& wte);
+
+}  // namespace tscope::ui
