@@ -23,13 +23,20 @@ using ops::RowsMap;
 // Floats of logits scratch per unembedding chunk at level None/Attention (4 MB).
 constexpr Index kLogitsChunkFloats = Index(1) << 20;
 
+// threads = 0: OpenMP's default, i.e. OMP_NUM_THREADS when set, else every core. Read once,
+// before any ThreadScope has changed a thread's setting.
+int defaultThreads() {
+    static const int threads = omp_get_max_threads();
+    return threads;
+}
+
 // Sets the calling thread's OpenMP thread count for one run and restores it afterwards. Eigen's
 // GEMM reads the same per-thread setting (omp_get_max_threads) as long as nobody calls the
 // global Eigen::setNbThreads, so Forward objects on different threads do not disturb each other.
 class ThreadScope {
   public:
     explicit ThreadScope(int threads) : saved_(omp_get_max_threads()) {
-        omp_set_num_threads(threads > 0 ? threads : omp_get_num_procs());
+        omp_set_num_threads(threads > 0 ? threads : defaultThreads());
     }
     ~ThreadScope() { omp_set_num_threads(saved_); }
     ThreadScope(const ThreadScope&) = delete;

@@ -6,10 +6,13 @@
 #include <QLabel>
 #include <QPainter>
 #include <QStyledItemDelegate>
-#include <QTableWidget>
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "ui/heatmap.h"
 #include "ui/plot_style.h"
@@ -20,18 +23,6 @@ namespace tscope::ui {
 namespace {
 
 constexpr int kSortRole = Qt::UserRole;  // the exact number behind a formatted cell
-
-// Sorts by the number, not by the text.
-class NumberItem : public QTableWidgetItem {
-public:
-    NumberItem(double value, const QString& text) : QTableWidgetItem(text) {
-        setData(kSortRole, value);
-        setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    bool operator<(const QTableWidgetItem& other) const override {
-        return data(kSortRole).toDouble() < other.data(kSortRole).toDouble();
-    }
-};
 
 // The weight column: a bar proportional to the weight under the number.
 class WeightBarDelegate : public QStyledItemDelegate {
@@ -68,6 +59,65 @@ Heatmap* makeStrip(QWidget* parent, const QString& rowLabel) {
 
 }  // namespace
 
+// One row per key j ≤ t: j, token, s_j, exp(s_j − max s), w_j. Numbers sort by value
+// (kSortRole); the texts are formatted only for the rows on screen, so T = 1024 costs nothing.
+class KeyRowsModel : public QAbstractTableModel {
+public:
+    using QAbstractTableModel::QAbstractTableModel;
+
+    void setRows(QStringList tokens, std::vector<float> scores, std::vector<float> weights) {
+        beginResetModel();
+        tokens_ = std::move(tokens);
+        scores_ = std::move(scores);
+        weights_ = std::move(weights);
+        float maxScore = scores_.empty() ? 0 : *std::max_element(scores_.begin(), scores_.end());
+        exps_.resize(scores_.size());
+        for (size_t j = 0; j < scores_.size(); ++j)
+            exps_[j] = std::exp(double(scores_[j]) - double(maxScore));
+        endResetModel();
+    }
+    double expSum() const { return std::accumulate(exps_.begin(), exps_.end(), 0.0); }
+
+    int rowCount(const QModelIndex& = {}) const override { return int(scores_.size()); }
+    int columnCount(const QModelIndex& = {}) const override { return 5; }
+
+    QVariant data(const QModelIndex& index, int role) const override {
+        size_t j = size_t(index.row());
+        if (j >= scores_.size()) return {};
+        int column = index.column();
+        double number = column == 0   ? double(j)
+                        : column == 2 ? double(scores_[j])
+                        : column == 3 ? exps_[j]
+                        : column == 4 ? double(weights_[j])
+                                      : 0.0;
+        switch (role) {
+            case Qt::DisplayRole:
+                if (column == 0) return int(j);
+                if (column == 1) return int(j) < tokens_.size() ? tokens_[int(j)] : QString();
+                return QString::number(number, 'f', 4);
+            case kSortRole:
+                if (column == 1) return int(j) < tokens_.size() ? tokens_[int(j)] : QString();
+                return number;
+            case Qt::TextAlignmentRole:
+                return column == 1 ? int(Qt::AlignLeft | Qt::AlignVCenter)
+                                   : int(Qt::AlignRight | Qt::AlignVCenter);
+            default:
+                return {};
+        }
+    }
+
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
+        if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+        static const char* names[] = {"key", "token", "s = q·k/√d", "exp(s − max)", "weight"};
+        return section >= 0 && section < 5 ? QObject::tr(names[section]) : QVariant();
+    }
+
+private:
+    QStringList tokens_;
+    std::vector<float> scores_, weights_;
+    std::vector<double> exps_;
+};
+
 AttentionMathPane::AttentionMathPane(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
@@ -79,23 +129,28 @@ AttentionMathPane::AttentionMathPane(QWidget* parent) : QWidget(parent) {
     formula_->setWordWrap(true);
     qCaption_ = new QLabel(tr("query vector q (this head's slice)"), this);
     qStrip_ = makeStrip(this, "q");
-    table_ = new QTableWidget(0, 5, this);
-    table_->setHorizontalHeaderLabels(
-        {tr("key"), tr("token"), tr("s = q·k/√d"), tr("exp(s − max)"), tr("weight")});
+    rows_ = new KeyRowsModel(this);
+    auto* sorted = new QSortFilterProxyModel(this);
+    sorted->setSourceModel(rows_);
+    sorted->setSortRole(kSortRole);
+    table_ = new QTableView(this);
+    table_->setModel(sorted);
     table_->verticalHeader()->setVisible(false);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->setAlternatingRowColors(true);
     table_->setShowGrid(false);
+    table_->setWordWrap(false);
     table_->setItemDelegateForColumn(4, new WeightBarDelegate(table_));
     // fixed widths (set in restyle): ResizeToContents would measure every row, slow at T = 1024
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     table_->horizontalHeader()->setStretchLastSection(true);
+    table_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     table_->setSortingEnabled(true);
     table_->sortByColumn(0, Qt::AscendingOrder);
-    connect(table_, &QTableWidget::cellClicked, this, [this](int row, int) {
-        if (auto* item = table_->item(row, 0)) emit keyActivated(item->data(kSortRole).toInt());
+    connect(table_, &QTableView::clicked, this, [this](const QModelIndex& index) {
+        emit keyActivated(index.siblingAtColumn(0).data(kSortRole).toInt());
     });
     outCaption_ = new QLabel(tr("head output  out = Σⱼ wⱼ·vⱼ"), this);
     outStrip_ = makeStrip(this, "out");
@@ -122,7 +177,7 @@ void AttentionMathPane::clear() {
     out_.clear();
     title_->setText(tr("<b>Attention math</b>"));
     formula_->setText(tr("Click a row of the heatmap to pick a query token."));
-    table_->setRowCount(0);
+    rows_->setRows({}, {}, {});
     qStrip_->clear();
     outStrip_->clear();
     footer_->clear();
@@ -155,7 +210,6 @@ void AttentionMathPane::showRow(const Snapshot& snapshot, int layer, int head, i
         scores_[size_t(j)] = L.scores[size_t(head)](query, j);
         weights_[size_t(j)] = L.probs[size_t(head)](query, j);
     }
-    float maxScore = *std::max_element(scores_.begin(), scores_.end());
     keyLabels_ = tokenLabels(snapshot, 24);
 
     QString token = query < keyLabels_.size() ? keyLabels_[query] : QString();
@@ -183,23 +237,8 @@ void AttentionMathPane::showRow(const Snapshot& snapshot, int layer, int head, i
                    : QString();
     });
 
-    table_->setSortingEnabled(false);
-    table_->setUpdatesEnabled(false);
-    table_->setRowCount(query + 1);
-    double expSum = 0;
-    for (int j = 0; j <= query; ++j) {
-        double s = scores_[size_t(j)], w = weights_[size_t(j)];
-        double e = std::exp(s - maxScore);
-        expSum += e;
-        QString label = j < keyLabels_.size() ? keyLabels_[j] : QString();
-        table_->setItem(j, 0, new NumberItem(j, QString::number(j)));
-        table_->setItem(j, 1, new QTableWidgetItem(label));
-        table_->setItem(j, 2, new NumberItem(s, QString::number(s, 'f', 4)));
-        table_->setItem(j, 3, new NumberItem(e, QString::number(e, 'f', 4)));
-        table_->setItem(j, 4, new NumberItem(w, QString::number(w, 'f', 4)));
-    }
-    table_->setUpdatesEnabled(true);
-    table_->setSortingEnabled(true);
+    rows_->setRows(keyLabels_.mid(0, query + 1), scores_, weights_);
+    double expSum = rows_->expSum();
     double weightSum = 0;
     for (float w : weights_) weightSum += w;
     footer_->setText(tr("Σ exp = %1 &nbsp;·&nbsp; Σ w = %2 &nbsp;·&nbsp; ‖out‖ = %3")
@@ -238,9 +277,11 @@ void AttentionMathPane::restyle() {
     table_->setColumnWidth(2, metrics.horizontalAdvance("s = q·k/√d") + pad);
     table_->setColumnWidth(3, metrics.horizontalAdvance("exp(s − max)") + pad);
     int stripHeight = int(QFontMetrics(p.font(9)).height() * 2.2 + 30);
+    int labelRoom = QFontMetrics(p.font(10)).horizontalAdvance("out") + 16;
     for (Heatmap* strip : {qStrip_, outStrip_}) {
         strip->restyle();
         strip->setFixedHeight(stripHeight);
+        strip->setLeftMargin(labelRoom);  // q and out line up
     }
     table_->viewport()->update();
 }

@@ -12,11 +12,12 @@
 
 class QCustomPlot;
 class QLabel;
-class QTableWidget;
+class QTableView;
 
 namespace tscope::ui {
 
 class Heatmap;
+class KeyRowsModel;
 struct Snapshot;
 
 class AttentionMathPane : public QWidget {
@@ -36,7 +37,7 @@ public:
     const std::vector<float>& scores() const { return scores_; }
     const std::vector<float>& weights() const { return weights_; }
     const std::vector<float>& output() const { return out_; }
-    QTableWidget* table() const { return table_; }
+    QTableView* table() const { return table_; }
     QList<QCustomPlot*> plots() const;
     QString csv() const;
 
@@ -51,7 +52,8 @@ private:
     QLabel* footer_;
     Heatmap* qStrip_;
     Heatmap* outStrip_;
-    QTableWidget* table_;
+    QTableView* table_;
+    KeyRowsModel* rows_;
     int layer_ = -1, head_ = -1, query_ = -1;
     std::vector<float> q_, scores_, weights_, out_;
     QStringList keyLabels_;

@@ -56,7 +56,7 @@ AttentionView::AttentionView(Session* session, QWidget* parent) : View(session, 
 
     heatmap_ = new Heatmap(this);
     heatmap_->setAxisTitles(tr("query (attends from)"), tr("key (attends to)"));
-    heatmap_->setScaleLabel(tr("attention weight"));
+    heatmap_->setScaleLabel(tr("weight"));
     heatmap_->setFixedRange(0, 1);
     heatmap_->setTooltip([this](int r, int c) { return cellTooltip(r, c); });
 
@@ -72,12 +72,14 @@ AttentionView::AttentionView(Session* session, QWidget* parent) : View(session, 
     sideSplit->addWidget(math_);
     sideSplit->setStretchFactor(0, 1);
     sideSplit->setStretchFactor(1, 2);
+    sideSplit->setSizes({260, 540});  // scaled to the real height: the grid gets 1/3
 
     splitter_ = new QSplitter(Qt::Horizontal, this);
     splitter_->addWidget(heatmap_);
     splitter_->addWidget(sideSplit);
     splitter_->setStretchFactor(0, 3);
     splitter_->setStretchFactor(1, 2);
+    splitter_->setSizes({600, 450});
     layout->addWidget(splitter_, 1);
 
     connect(layerBox_, &QComboBox::activated, session_, &Session::selectLayer);

@@ -93,6 +93,16 @@ void Heatmap::setupPlot() {
     highlight_->setBrush(Qt::NoBrush);
     highlight_->setClipToAxisRect(true);
 
+    // Tick strides depend on the laid-out axis length: correct them once after a layout.
+    connect(plot_, &QCustomPlot::afterLayout, this, [this] {
+        laidOutSize_ = plot_->size();
+        if (!updateTicks()) {
+            correcting_ = false;
+        } else if (!correcting_) {
+            correcting_ = true;
+            replot();
+        }
+    });
     connect(plot_, &QCustomPlot::mouseMove, this, &Heatmap::onMouseMove);
     connect(plot_, &QCustomPlot::mouseRelease, this, &Heatmap::onMousePress);
     connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) {
@@ -119,23 +129,37 @@ void Heatmap::setupPlot() {
 }
 
 void Heatmap::setValues(const Eigen::Ref<const RowMatrix>& values) {
-    std::vector<float> copy(size_t(values.size()));
-    Eigen::Map<RowMatrix>(copy.data(), values.rows(), values.cols()) = values;
-    values_.swap(copy);
-    rows_ = int(values.rows());
-    cols_ = int(values.cols());
-    setValues(values_.data(), rows_, cols_);
+    values_.resize(size_t(values.size()));
+    Eigen::Map<RowMatrix>(values_.data(), values.rows(), values.cols()) = values;
+    setValues(values_.data(), int(values.rows()), int(values.cols()));
 }
 
 void Heatmap::setLowerTriangle(const Eigen::Ref<const RowMatrix>& values) {
-    std::vector<float> copy(size_t(values.size()));
-    Eigen::Map<RowMatrix> m(copy.data(), values.rows(), values.cols());
-    m = values;
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-        for (Eigen::Index c = r + 1; c < m.cols(); ++c) m(r, c) = kMasked;
-    values_.swap(copy);
+    values_.resize(size_t(values.size()));
+    Eigen::Map<RowMatrix> m(values_.data(), values.rows(), values.cols());
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+        Eigen::Index seen = std::min(r + 1, m.cols());  // keys 0..r; later keys are the future
+        m.row(r).head(seen) = values.row(r).head(seen);
+        m.row(r).tail(m.cols() - seen).setConstant(kMasked);
+    }
     setValues(values_.data(), int(values.rows()), int(values.cols()));
 }
+
+namespace {
+
+// QCustomPlot keeps the cell buffers and the image cache flag protected, and its public
+// per-cell setters check bounds on every call (10 ms for 1024²). These accessors use the
+// standard pointer-to-member idiom; no object of the derived types is ever made.
+struct MapDataAccess : QCPColorMapData {
+    static double* cells(QCPColorMapData* d) { return d->*(&MapDataAccess::mData); }
+    static unsigned char* alpha(QCPColorMapData* d) { return d->*(&MapDataAccess::mAlpha); }
+    static bool& modified(QCPColorMapData* d) { return d->*(&MapDataAccess::mDataModified); }
+};
+struct ColorMapAccess : QCPColorMap {
+    static bool& imageInvalid(QCPColorMap* m) { return m->*(&ColorMapAccess::mMapImageInvalidated); }
+};
+
+}  // namespace
 
 void Heatmap::setValues(const float* values, int rows, int cols) {
     if (values != values_.data()) values_.assign(values, values + size_t(rows) * size_t(cols));
@@ -148,19 +172,32 @@ void Heatmap::setValues(const float* values, int rows, int cols) {
     // A dimension of one cell needs an explicit ±0.5 extent (QCP derives cell size from n − 1).
     QCPRange keyRange = cols > 1 ? QCPRange(0, cols - 1) : QCPRange(-0.5, 0.5);
     QCPRange valueRange = rows > 1 ? QCPRange(0, rows - 1) : QCPRange(-0.5, 0.5);
-    auto* data = new QCPColorMapData(cols, rows, keyRange, valueRange);
-    for (int r = 0; r < rows; ++r) {
-        const float* row = values_.data() + size_t(r) * size_t(cols);
-        for (int c = 0; c < cols; ++c) {
-            if (std::isnan(row[c])) {
-                data->setCell(c, r, 0.0);
-                data->setAlpha(c, r, 0);  // transparent: the hatched background shows
-            } else {
-                data->setCell(c, r, row[c]);
-            }
-        }
+    QCPColorMapData* data = map_->data();
+    bool reuse = data->keySize() == cols && data->valueSize() == rows &&
+                 data->keyRange() == keyRange && data->valueRange() == valueRange;
+    if (!reuse) data = new QCPColorMapData(cols, rows, keyRange, valueRange);
+    // cells are [valueIndex · keySize + keyIndex] = [row · cols + col], as values_
+    double* z = MapDataAccess::cells(data);
+    const size_t n = size_t(rows) * size_t(cols);
+    const double hidden = logarithmic_ ? 1.0 : 0.0;  // any valid value: alpha 0 hides it
+    bool anyMasked = false;
+    for (size_t i = 0; i < n; ++i) {
+        bool masked = std::isnan(values_[i]);
+        anyMasked |= masked;
+        z[i] = masked ? hidden : double(values_[i]);
     }
-    map_->setData(data, false);
+    if (anyMasked) {
+        data->setAlpha(0, 0, 255);  // creates the alpha buffer, opaque
+        unsigned char* alpha = MapDataAccess::alpha(data);
+        for (size_t i = 0; i < n; ++i) alpha[i] = std::isnan(values_[i]) ? 0 : 255;
+    } else {
+        data->clearAlpha();
+    }
+    MapDataAccess::modified(data) = true;
+    if (reuse)
+        ColorMapAccess::imageInvalid(map_) = true;  // same buffers, new contents
+    else
+        map_->setData(data, false);
     plot_->xAxis->setRange(-0.5, cols - 0.5);
     plot_->yAxis->setRange(-0.5, rows - 0.5);
     updateRange();
@@ -216,6 +253,17 @@ void Heatmap::setDiverging(bool on) {
     restyle();
 }
 
+void Heatmap::setLogarithmic(bool on) {
+    logarithmic_ = on;
+    map_->setDataScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    if (on)
+        scale_->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    else
+        scale_->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
+    updateRange();
+    restyle();
+}
+
 void Heatmap::setShowScale(bool on) {
     if (on == scaleShown_) return;
     scaleShown_ = on;
@@ -265,29 +313,30 @@ void Heatmap::updateRange() {
         lo = std::numeric_limits<double>::infinity();
         hi = -lo;
         for (float v : values_) {
-            if (!std::isfinite(v)) continue;
+            if (!std::isfinite(v) || (logarithmic_ && v <= 0)) continue;
             lo = std::min<double>(lo, v);
             hi = std::max<double>(hi, v);
         }
-        if (!std::isfinite(lo)) lo = 0, hi = 1;
+        if (!std::isfinite(lo)) lo = logarithmic_ ? 1 : 0, hi = logarithmic_ ? 10 : 1;
         if (symmetric_) {
             double m = std::max(std::abs(lo), std::abs(hi));
             lo = -m;
             hi = m;
         }
-        if (hi - lo < 1e-12) hi = lo + 1e-6;  // a constant map still gets a valid range
+        if (hi - lo < 1e-12) hi = lo + std::max(1e-6, std::abs(lo) * 1e-3);  // constant map
     }
     map_->setDataRange(QCPRange(lo, hi));
 }
 
-void Heatmap::updateTicks() {
+// Labels every `stride` cells so they never overlap; returns true if a stride changed.
+bool Heatmap::updateTicks() {
     QFontMetrics metrics(plot_->xAxis->tickLabelFont());
-    double labelPixels = metrics.height() + 2;
-    auto fill = [&](QCPAxis* axis, const QStringList& labels, int n, double pixels) {
+    double line = metrics.height() + 2;
+    auto fill = [&](QCPAxis* axis, const QStringList& labels, int n, double pixels,
+                    double labelPixels, int* lastStride) {
         auto ticker = axis->ticker().dynamicCast<QCPAxisTickerText>();
-        if (!ticker) return;
-        QCPRange visible = axis->range();
-        int stride = niceStride(std::min<double>(visible.size(), n), pixels, labelPixels);
+        if (!ticker) return false;
+        int stride = niceStride(std::min<double>(axis->range().size(), n), pixels, labelPixels);
         QMap<double, QString> ticks;
         for (int i = 0; i < n; i += stride) {
             QString label = i < labels.size() ? labels[i] : QString::number(i);
@@ -295,17 +344,48 @@ void Heatmap::updateTicks() {
             ticks.insert(i, label);
         }
         ticker->setTicks(ticks);
+        bool changed = stride != *lastStride;
+        *lastStride = stride;
+        return changed;
     };
-    // Until the first layout the axis rect is unknown; estimate from the widget size.
+    // Before the first layout, or after a resize, the axis rect is stale: estimate it.
     QRect rect = plot_->axisRect()->rect();
-    double w = rect.width() > 10 ? rect.width() : width() * 0.75;
-    double h = rect.height() > 10 ? rect.height() : height() * 0.7;
-    fill(plot_->xAxis, colLabels_, cols_, w);
-    fill(plot_->yAxis, rowLabels_, rows_, h);
+    bool stale = rect.width() <= 10 || plot_->size() != laidOutSize_;
+    double w = stale ? width() * 0.8 : rect.width();
+    double h = stale ? height() * 0.7 : rect.height();
+    // Horizontal x labels need their width; rotated ones, like y labels, one text line.
+    double xLabel = line;
+    if (plot_->xAxis->tickLabelRotation() == 0) {
+        xLabel = metrics.horizontalAdvance(QString::number(cols_)) + 16;
+        for (const QString& label : colLabels_)
+            xLabel = std::max<double>(xLabel, metrics.horizontalAdvance(label) + 16);
+    }
+    bool changed = fill(plot_->xAxis, colLabels_, cols_, w, xLabel, &strideX_);
+    changed |= fill(plot_->yAxis, rowLabels_, rows_, h, line, &strideY_);
+    return changed;
+}
+
+void Heatmap::setLeftMargin(int pixels) {
+    QCPAxisRect* rect = plot_->axisRect();
+    if (pixels < 0) {
+        rect->setAutoMargins(QCP::msAll);
+        return;
+    }
+    rect->setAutoMargins(QCP::MarginSides(QCP::msAll) & ~QCP::MarginSides(QCP::msLeft));
+    QMargins margins = rect->margins();
+    margins.setLeft(pixels);
+    rect->setMargins(margins);
+}
+
+// As many colour-scale ticks as fit the height without overlapping.
+void Heatmap::updateScaleTicks() {
+    int line = QFontMetrics(scale_->axis()->tickLabelFont()).height();
+    scale_->axis()->ticker()->setTickCount(std::clamp(height() / (3 * std::max(line, 1)), 2, 6));
 }
 
 void Heatmap::resizeEvent(QResizeEvent* event) {
     QWidget::resizeEvent(event);
+    updateScaleTicks();
     updateTicks();
     replot();
 }
@@ -329,7 +409,7 @@ void Heatmap::restyle() {
     scale_->axis()->setTickPen(QPen(p.grid()));
     scale_->axis()->setSubTickPen(QPen(p.grid()));
     scale_->setBarWidth(int(12 * p.zoom()));
-    scale_->axis()->ticker()->setTickCount(4);
+    updateScaleTicks();
     updateTicks();
     replot();
 }

@@ -63,8 +63,10 @@ public:
     void setFixedRange(double lo, double hi);  // colour range; lo == hi → automatic
     void setSymmetricRange(bool on);           // automatic range as [−m, m] (diverging data)
     void setDiverging(bool on);                // blue – background – red instead of heatGradient
+    void setLogarithmic(bool on);              // log colour scale (positive data spanning decades)
     void setShowScale(bool on);
     void setColumnLabelsVisible(bool on);
+    void setLeftMargin(int pixels);  // fixed room for row labels (aligns stacked maps); −1 = auto
     // Tooltip text for a cell; empty text hides the tooltip. Default: "row, col: value".
     void setTooltip(std::function<QString(int row, int col)> text);
 
@@ -86,8 +88,9 @@ protected:
 
 private:
     void setupPlot();
-    void updateTicks();
+    bool updateTicks();
     void updateRange();
+    void updateScaleTicks();
     void updateHighlight();
     bool cellAt(const QPointF& pixel, int* row, int* col) const;
     void onMouseMove(QMouseEvent* event);
@@ -101,9 +104,13 @@ private:
     int rows_ = 0, cols_ = 0;
     QStringList rowLabels_, colLabels_;
     double fixedLo_ = 0, fixedHi_ = 0;
-    bool symmetric_ = false, diverging_ = false, colLabelsVisible_ = true, scaleShown_ = true;
+    bool symmetric_ = false, diverging_ = false, colLabelsVisible_ = true, scaleShown_ = true,
+         logarithmic_ = false;
     int highlightRow_ = -1, highlightCol_ = -1;
     int hoverRow_ = -1, hoverCol_ = -1;
+    int strideX_ = 0, strideY_ = 0;  // label every n-th cell
+    QSize laidOutSize_;              // plot size at the last layout
+    bool correcting_ = false;        // a replot to fix the strides is queued
     std::function<QString(int, int)> tooltip_;
 };
 

@@ -190,7 +190,7 @@ QLabel* sectionTitle(const QString& text, QWidget* parent) {
 // the selected and visible ones.
 constexpr double kEagerLensFlops = 3e9;
 // Below this a lens job runs right away on the GUI thread (quicker than a thread; the fixture).
-constexpr double kInlineLensFlops = 2e8;
+constexpr double kInlineLensFlops = 5e8;
 
 double lensFlops(const Model& model, size_t positions) {
     return 2.0 * 2 * model.config.n_layer * double(positions) * double(model.config.vocab_size) *
@@ -224,7 +224,8 @@ LayersView::LayersView(Session* session, QWidget* parent) : View(session, parent
 
     norms_ = new Heatmap(this);
     norms_->setAxisTitles(QString(), tr("position"));
-    norms_->setScaleLabel(tr("‖x‖ residual norm"));
+    norms_->setScaleLabel(tr("‖x‖ (log)"));
+    norms_->setLogarithmic(true);  // GPT-2's first position is ~30× the others
     norms_->setTooltip([this](int row, int t) {
         if (!snapshot_) return QString();
         QStringList labels = tokenLabels(*snapshot_);
@@ -412,6 +413,10 @@ void LayersView::fillNeurons() {
         }
     }
     neurons_->setVerticalHeaderLabels(rowNames);
+    // no empty rows below the layers: the activation profile gets the room
+    neurons_->setMaximumHeight(neurons_->horizontalHeader()->sizeHint().height() +
+                               L * neurons_->verticalHeader()->defaultSectionSize() +
+                               2 * neurons_->frameWidth() + 2);
     QStringList columns;
     for (int i = 0; i < kTopNeurons; ++i) columns << QString("#%1").arg(i + 1);
     neurons_->setHorizontalHeaderLabels(columns);

@@ -282,13 +282,14 @@ void MainWindow::restyle() {
     const QPalette palette = p.palette();
     tabs_->tabBar()->setStyleSheet(QString(R"(
         QTabBar::tab { background: transparent; color: %1; padding: 7px 20px; border: none;
-                       border-bottom: 2px solid transparent; margin: 0 2px; }
+                       border-bottom: 2px solid transparent; margin: 0 2px; font-size: %5pt; }
         QTabBar::tab:selected { color: %2; border-bottom: 2px solid %3; }
         QTabBar::tab:hover:!selected { color: %2; border-bottom: 2px solid %4; }
     )")
                                        .arg(p.muted().name(), p.foreground().name(),
-                                            p.series().name(),
-                                            palette.color(QPalette::Mid).name()));
+                                            p.series().name(), palette.color(QPalette::Mid).name(),
+                                            // a styled widget misses the app's zoom: size it here
+                                            QString::number(QApplication::font().pointSizeF())));
     if (!banner_->isHidden()) showError(bannerText_->text());
 }
 

@@ -70,8 +70,12 @@ std::vector<int> idsOfWord(const std::string& word, const Tokenizer* tokenizer, 
 std::vector<ArithmeticTerm> parseArithmetic(std::string_view text, const Tokenizer* tokenizer,
                                             int vocabSize) {
     // Accept the typographic minus as well as '-'.
-    std::string s(text);
-    for (size_t pos; (pos = s.find("\xE2\x88\x92")) != std::string::npos;) s.replace(pos, 3, "-");
+    std::string s;
+    for (size_t i = 0; i < text.size(); ++i) {
+        bool minus = text.compare(i, 3, "\xE2\x88\x92") == 0;  // U+2212
+        s += minus ? '-' : text[i];
+        if (minus) i += 2;
+    }
     std::vector<ArithmeticTerm> terms;
     int sign = +1;
     bool leadingSign = false;

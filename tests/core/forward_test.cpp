@@ -530,7 +530,14 @@ TEST(Forward, ResultsDoNotDependOnTheThreadCount) {
     std::unique_ptr<Forward> f[2];
     for (int i = 0; i < 2; ++i) {
         f[i] = run(prefix, CaptureLevel::Full, i + 1);  // 1 and 2 threads
-        for (size_t t = 90; t < d.size(); ++t) f[i]->append(std::span(&d[t], 1));  // decode
+        // the run really uses the requested count (the callback runs on the calling thread)
+        int seen = 0;
+        const ProgressFn threadCount = [&](int, int) {
+            seen = omp_get_max_threads();
+            return true;
+        };
+        for (size_t t = 90; t < d.size(); ++t) f[i]->append(std::span(&d[t], 1), threadCount);
+        EXPECT_EQ(seen, i + 1);
     }
     const Capture &a = f[0]->capture(), &b = f[1]->capture();
     worst = (a.logits.view() - b.logits.view()).cwiseAbs().maxCoeff();

@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 
 #include <QSignalSpy>
+#include <QTableView>
 #include <QtTest>
 #include <cmath>
 
@@ -139,7 +140,14 @@ private slots:
         const int H = int(L.probs.size()), D = int(L.q.cols()) / H;
         QCOMPARE(int(pane->queryVector().size()), D);
         QCOMPARE(int(pane->scores().size()), query + 1);
-        QCOMPARE(pane->table()->rowCount(), query + 1);
+        QCOMPARE(pane->table()->model()->rowCount(), query + 1);
+        // The table shows the same numbers (sorted by key; weight column formatted to 4 places).
+        QAbstractItemModel* rows = pane->table()->model();
+        for (int j = 0; j <= query; ++j) {
+            QCOMPARE(rows->index(j, 0).data().toInt(), j);
+            QCOMPARE(rows->index(j, 4).data().toString(),
+                     QString::number(double(L.probs[head](query, j)), 'f', 4));
+        }
         for (int d = 0; d < D; ++d) {
             QCOMPARE(pane->queryVector()[size_t(d)], L.q.row(query)[head * D + d]);
             QCOMPARE(pane->output()[size_t(d)], L.headOut.row(query)[head * D + d]);
