@@ -191,7 +191,8 @@ QAction* MainWindow::addShortcut(QMenu* menu, const QString& text, const QList<Q
 
 void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu("&File");
-    modelMenu_ = new ModelMenu(session_, file, this);
+    QMenu* models = menuBar()->addMenu("&Model");
+    modelMenu_ = new ModelMenu(session_, file, models, this);
     shortcuts_.append(modelMenu_->openAction());
     file->addSeparator();
     addShortcut(file, "Export current view as &CSV…", {QKeySequence(Qt::CTRL | Qt::Key_E)},

@@ -6,11 +6,11 @@
 
 namespace tscope::download {
 
-namespace {
-
 QString bytesText(qint64 bytes) {
     return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeSIFormat);
 }
+
+namespace {
 
 QString durationText(double seconds) {
     const qint64 s = qint64(seconds + 0.5);

@@ -42,6 +42,9 @@ DownloadResult downloadModelBlocking(const QString& name, const DownloadOptions&
 DownloadResult downloadModelBlocking(const ModelSpec& spec, const DownloadOptions& options = {},
                                      const ProgressCallback& onProgress = {});
 
+// SI units with one decimal, e.g. "548.1 MB" (the hub and browsers count in 1000s).
+QString bytesText(qint64 bytes);
+
 // One line for a terminal, e.g.
 // "model.safetensors  123.4 MB of 548.1 MB (23%)  12.3 MB/s  35 s left".
 QString describeProgress(const DownloadProgress& progress);
