@@ -38,18 +38,18 @@ struct CaptureOptions {
 
 struct LayerCapture {
     bool captured = false;
-    RowBuffer ln1;                  // [T, C]
-    RowBuffer q, k, v;              // [T, C]  heads side by side
+    RowBuffer ln1;                     // [T, C]
+    RowBuffer q, k, v;                 // [T, C]  heads side by side
     std::vector<SquareBuffer> scores;  // H × [T, T] q·k/√D, −inf above the diagonal
     std::vector<SquareBuffer> probs;   // H × [T, T] softmax rows, 0 above the diagonal
-    RowBuffer headOut;              // [T, C]  per-head outputs side by side, before c_proj
-    RowBuffer attnOut;              // [T, C]  after c_proj (+ bias)
-    RowBuffer residMid;             // [T, C]  x + attn
-    RowBuffer ln2;                  // [T, C]
-    RowBuffer mlpPre;               // [T, F]  before GELU
-    RowBuffer mlpAct;               // [T, F]  after GELU
-    RowBuffer mlpOut;               // [T, C]
-    RowBuffer residPost;            // [T, C]  after the block
+    RowBuffer headOut;                 // [T, C]  per-head outputs side by side, before c_proj
+    RowBuffer attnOut;                 // [T, C]  after c_proj (+ bias)
+    RowBuffer residMid;                // [T, C]  x + attn
+    RowBuffer ln2;                     // [T, C]
+    RowBuffer mlpPre;                  // [T, F]  before GELU
+    RowBuffer mlpAct;                  // [T, F]  after GELU
+    RowBuffer mlpOut;                  // [T, C]
+    RowBuffer residPost;               // [T, C]  after the block
 };
 
 // A dense copy of one named tensor, for export (.npy, CSV) and generic listing.

@@ -30,12 +30,12 @@ struct ForwardOptions {
 using ProgressFn = std::function<bool(int done, int total)>;
 
 class Cancelled : public std::runtime_error {
-public:
+  public:
     Cancelled() : std::runtime_error("cancelled") {}
 };
 
 class Forward {
-public:
+  public:
     Forward(std::shared_ptr<const Model> model, ForwardOptions options = {});
     ~Forward();
 
@@ -54,7 +54,7 @@ public:
     std::shared_ptr<const Model> modelPtr() const { return model_; }
     const ForwardOptions& options() const { return options_; }
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<const Model> model_;
     ForwardOptions options_;

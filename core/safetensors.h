@@ -29,7 +29,7 @@ struct TensorInfo {
 };
 
 class SafetensorsFile {
-public:
+  public:
     // Maps and validates the whole header; throws tscope::Error.
     static std::unique_ptr<SafetensorsFile> open(const std::filesystem::path& path);
     ~SafetensorsFile();
@@ -50,7 +50,7 @@ public:
     // Values widened to float (F16 subnormals, inf and NaN handled exactly).
     std::vector<float> toFloat(const TensorInfo& info) const;
 
-private:
+  private:
     SafetensorsFile() = default;
     std::filesystem::path path_;
     const std::byte* map_ = nullptr;

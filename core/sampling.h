@@ -14,8 +14,8 @@ std::vector<float> softmaxWithTemperature(std::span<const float> logits, float t
 
 struct SamplingSettings {
     float temperature = 1.0f;
-    int topK = 0;      // 0 = off
-    float topP = 1.0f; // 1 = off
+    int topK = 0;       // 0 = off
+    float topP = 1.0f;  // 1 = off
 };
 
 // Probabilities after temperature, top-k and top-p (renormalised; filtered ids get 0).
@@ -26,11 +26,11 @@ float entropyNats(std::span<const float> probs);
 
 // PCG32 (O'Neill): small, fast, identical on every platform.
 class Rng {
-public:
+  public:
     explicit Rng(uint64_t seed = 0x853c49e6748fea9bULL, uint64_t stream = 0xda3e39cb94b95bdbULL);
     uint32_t next();
     double uniform();  // [0, 1) with 53 random bits
-private:
+  private:
     uint64_t state_, inc_;
 };
 

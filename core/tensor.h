@@ -20,7 +20,7 @@ using VectorMap = Eigen::Map<const Vector>;
 
 // [n, width] rows with spare capacity; rows beyond n hold `fill`.
 class RowBuffer {
-public:
+  public:
     explicit RowBuffer(Eigen::Index width = 0, float fill = 0.0f) : width_(width), fill_(fill) {}
 
     Eigen::Index rows() const { return n_; }
@@ -48,7 +48,7 @@ public:
     auto rowsFrom(Eigen::Index t0) const { return buf_.middleRows(t0, n_ - t0); }
     size_t bytesReserved() const { return size_t(buf_.size()) * sizeof(float); }
 
-private:
+  private:
     RowMatrix buf_;
     Eigen::Index n_ = 0;
     Eigen::Index width_;
@@ -58,7 +58,7 @@ private:
 // [n, n] square (query × key) with spare capacity; cells never written hold `fill`, so the
 // causal mask (−inf for scores, 0 for probabilities) is already in place when a row is appended.
 class SquareBuffer {
-public:
+  public:
     explicit SquareBuffer(float fill = 0.0f) : fill_(fill) {}
 
     Eigen::Index size() const { return n_; }
@@ -82,7 +82,7 @@ public:
     float& operator()(Eigen::Index q, Eigen::Index k) { return buf_(q, k); }
     size_t bytesReserved() const { return size_t(buf_.size()) * sizeof(float); }
 
-private:
+  private:
     RowMatrix buf_;
     Eigen::Index n_ = 0;
     float fill_;

@@ -24,7 +24,7 @@ struct Token {
 };
 
 class Tokenizer {
-public:
+  public:
     // Reads vocab.json + merges.txt; throws tscope::Error naming the file and problem
     // (not JSON, not UTF-8, bad merge line, merge producing an unknown token, ...).
     static std::shared_ptr<const Tokenizer> load(const std::filesystem::path& vocabJson,
@@ -38,14 +38,14 @@ public:
 
     // Invalid UTF-8 runs decode to U+FFFD (one per maximal invalid subsequence).
     std::string decode(const std::vector<int>& ids) const;
-    std::string tokenBytes(int id) const;      // the raw bytes this token stands for
-    std::string tokenString(int id) const;     // its vocab.json string (e.g. "Ġpower")
-    std::string tokenDisplay(int id) const;    // UTF-8 text for display (U+FFFD for partial)
+    std::string tokenBytes(int id) const;    // the raw bytes this token stands for
+    std::string tokenString(int id) const;   // its vocab.json string (e.g. "Ġpower")
+    std::string tokenDisplay(int id) const;  // UTF-8 text for display (U+FFFD for partial)
     int vocabSize() const;
     bool hasId(int id) const { return id >= 0 && id < vocabSize(); }
     int idOf(std::string_view vocabString) const;  // -1 if absent
 
-private:
+  private:
     Tokenizer();
     struct Impl;
     std::unique_ptr<Impl> impl_;

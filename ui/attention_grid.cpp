@@ -49,10 +49,10 @@ std::vector<QImage> renderAll(const Snapshot& snapshot, QCPColorGradient gradien
     for (const LayerCapture& layer : capture.layers) {
         for (const SquareBuffer& probs : layer.probs) {
             if (cancel) return {};
-            images.push_back(layer.captured && T > 0 && probs.size() >= T
-                                 ? thumbnail(probs, T, AttentionGrid::kThumbnailPixels,
-                                             gradient, masked)
-                                 : QImage());
+            images.push_back(
+                layer.captured && T > 0 && probs.size() >= T
+                    ? thumbnail(probs, T, AttentionGrid::kThumbnailPixels, gradient, masked)
+                    : QImage());
         }
     }
     return images;
@@ -68,7 +68,9 @@ AttentionGrid::AttentionGrid(QWidget* parent) : QWidget(parent) {
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
 }
 
-AttentionGrid::~AttentionGrid() { stopWorker(); }
+AttentionGrid::~AttentionGrid() {
+    stopWorker();
+}
 
 void AttentionGrid::stopWorker() {
     if (cancel_) *cancel_ = true;
@@ -80,7 +82,9 @@ void AttentionGrid::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
     render();
 }
 
-void AttentionGrid::restyle() { render(); }
+void AttentionGrid::restyle() {
+    render();
+}
 
 void AttentionGrid::render() {
     stopWorker();
@@ -113,8 +117,8 @@ void AttentionGrid::render() {
     auto snapshot = snapshot_;
     auto result = pending_;
     auto cancel = cancel_;
-    QThread* thread = QThread::create(
-        [=] { *result = renderAll(*snapshot, gradient, masked, *cancel); });
+    QThread* thread =
+        QThread::create([=] { *result = renderAll(*snapshot, gradient, masked, *cancel); });
     worker_ = thread;
     connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     connect(thread, &QThread::finished, this, [this, gen = generation_] { takeResult(gen); });
@@ -210,8 +214,8 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
     // Label every head / layer while they fit, else every 2nd, 5th, ...
     int labelEvery = g.cell >= QFontMetrics(small).horizontalAdvance("H00") ? 1 : 2;
     for (int h = 0; h < heads_; h += labelEvery)
-        painter.drawText(QRect(g.labelWidth + h * step, 0, g.cell, g.labelHeight),
-                         Qt::AlignCenter, QString("H%1").arg(h));
+        painter.drawText(QRect(g.labelWidth + h * step, 0, g.cell, g.labelHeight), Qt::AlignCenter,
+                         QString("H%1").arg(h));
     for (int l = 0; l < layers_; ++l)
         painter.drawText(QRect(0, g.labelHeight + l * step, g.labelWidth - 6, g.cell),
                          Qt::AlignRight | Qt::AlignVCenter, QString("L%1").arg(l));

@@ -19,7 +19,7 @@ struct Snapshot;
 
 class AttentionGrid : public QWidget {
     Q_OBJECT
-public:
+  public:
     static constexpr int kThumbnailPixels = 64;
 
     explicit AttentionGrid(QWidget* parent = nullptr);
@@ -39,15 +39,15 @@ public:
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
 
-signals:
+  signals:
     void headClicked(int layer, int head);
 
-protected:
+  protected:
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
 
-private:
+  private:
     struct Geometry {
         int labelWidth, labelHeight, cell, gap;
     };

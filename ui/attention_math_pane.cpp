@@ -2,12 +2,12 @@
 
 #include <qcustomplot.h>
 
+#include <QAbstractTableModel>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPainter>
-#include <QStyledItemDelegate>
-#include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
+#include <QStyledItemDelegate>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -26,7 +26,7 @@ constexpr int kSortRole = Qt::UserRole;  // the exact number behind a formatted 
 
 // The weight column: a bar proportional to the weight under the number.
 class WeightBarDelegate : public QStyledItemDelegate {
-public:
+  public:
     using QStyledItemDelegate::QStyledItemDelegate;
     void paint(QPainter* painter, const QStyleOptionViewItem& option,
                const QModelIndex& index) const override {
@@ -62,7 +62,7 @@ Heatmap* makeStrip(QWidget* parent, const QString& rowLabel) {
 // One row per key j ≤ t: j, token, s_j, exp(s_j − max s), w_j. Numbers sort by value
 // (kSortRole); the texts are formatted only for the rows on screen, so T = 1024 costs nothing.
 class KeyRowsModel : public QAbstractTableModel {
-public:
+  public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setRows(QStringList tokens, std::vector<float> scores, std::vector<float> weights) {
@@ -112,7 +112,7 @@ public:
         return section >= 0 && section < 5 ? QObject::tr(names[section]) : QVariant();
     }
 
-private:
+  private:
     QStringList tokens_;
     std::vector<float> scores_, weights_;
     std::vector<double> exps_;
@@ -226,9 +226,9 @@ void AttentionMathPane::showRow(const Snapshot& snapshot, int layer, int head, i
 
     qStrip_->setValues(q_.data(), 1, D);
     qStrip_->setTooltip([this](int, int c) {
-        return c < int(q_.size()) ? QString("q[%1] = %2").arg(c).arg(double(q_[size_t(c)]), 0,
-                                                                    'f', 4)
-                                  : QString();
+        return c < int(q_.size())
+                   ? QString("q[%1] = %2").arg(c).arg(double(q_[size_t(c)]), 0, 'f', 4)
+                   : QString();
     });
     outStrip_->setValues(out_.data(), 1, D);
     outStrip_->setTooltip([this](int, int c) {
@@ -247,7 +247,9 @@ void AttentionMathPane::showRow(const Snapshot& snapshot, int layer, int head, i
                          .arg(double(Eigen::Map<const Vector>(out_.data(), D).norm()), 0, 'f', 4));
 }
 
-QList<QCustomPlot*> AttentionMathPane::plots() const { return {qStrip_->plot(), outStrip_->plot()}; }
+QList<QCustomPlot*> AttentionMathPane::plots() const {
+    return {qStrip_->plot(), outStrip_->plot()};
+}
 
 QString AttentionMathPane::csv() const {
     QString text = "key,token,score,weight\n";

@@ -22,7 +22,7 @@ struct Snapshot;
 
 class AttentionMathPane : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit AttentionMathPane(QWidget* parent = nullptr);
 
     void showRow(const Snapshot& snapshot, int layer, int head, int query);
@@ -41,10 +41,10 @@ public:
     QList<QCustomPlot*> plots() const;
     QString csv() const;
 
-signals:
+  signals:
     void keyActivated(int key);  // a key row was clicked
 
-private:
+  private:
     QLabel* title_;
     QLabel* formula_;
     QLabel* qCaption_;

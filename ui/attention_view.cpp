@@ -144,8 +144,8 @@ void AttentionView::onSelection() {
         headBox_->setCurrentIndex(head_);
     }
     grid_->setSelected(layer_, average_ ? -1 : head_);
-    bool same = shownSnapshot_ == snapshot_.get() && shownLayer_ == layer_ &&
-                shownHead_ == head_ && shownAverage_ == average_ && shownT_ == T;
+    bool same = shownSnapshot_ == snapshot_.get() && shownLayer_ == layer_ && shownHead_ == head_ &&
+                shownAverage_ == average_ && shownT_ == T;
     if (!same) rebuildHeatmap();
     updateQuery();
 }
@@ -244,7 +244,9 @@ QString AttentionView::csv() const {
     return text;
 }
 
-void AttentionView::waitUntilReady() { grid_->waitUntilReady(); }
+void AttentionView::waitUntilReady() {
+    grid_->waitUntilReady();
+}
 
 QList<QCustomPlot*> AttentionView::plots() const {
     return QList<QCustomPlot*>{heatmap_->plot()} + math_->plots();

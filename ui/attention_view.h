@@ -25,7 +25,7 @@ struct Snapshot;
 
 class AttentionView : public View {
     Q_OBJECT
-public:
+  public:
     AttentionView(Session* session, QWidget* parent = nullptr);
 
     QString viewName() const override { return "attention"; }
@@ -44,7 +44,7 @@ public:
     AttentionGrid* grid() const { return grid_; }
     AttentionMathPane* mathPane() const { return math_; }
 
-private:
+  private:
     void onSnapshot();
     void onSelection();
     void rebuildSelectors();

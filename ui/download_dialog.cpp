@@ -6,7 +6,6 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
-
 namespace tscope::ui {
 
 using download::ModelDownloader;
@@ -66,9 +65,13 @@ void DownloadDialog::cancel() {
     if (downloader_->isRunning()) downloader_->cancel();
 }
 
-QString DownloadDialog::statusText() const { return status_->text(); }
+QString DownloadDialog::statusText() const {
+    return status_->text();
+}
 
-int DownloadDialog::percent() const { return bar_->value() / 10; }
+int DownloadDialog::percent() const {
+    return bar_->value() / 10;
+}
 
 void DownloadDialog::reject() {
     cancel();
@@ -76,16 +79,16 @@ void DownloadDialog::reject() {
 }
 
 void DownloadDialog::onProgress(const QString& file, qint64 fileReceived, qint64 fileTotal,
-                                qint64 overallReceived, qint64 overallTotal,
-                                double bytesPerSecond, double secondsLeft) {
+                                qint64 overallReceived, qint64 overallTotal, double bytesPerSecond,
+                                double secondsLeft) {
     if (overallTotal > 0) {
         bar_->setRange(0, 1000);
         bar_->setValue(int(1000.0 * double(overallReceived) / double(overallTotal)));
     } else {
         bar_->setRange(0, 0);  // busy indicator until a size is known
     }
-    progress_ = {file, fileReceived, fileTotal, overallReceived, overallTotal, bytesPerSecond,
-                 secondsLeft};
+    progress_ = {file,         fileReceived,   fileTotal,  overallReceived,
+                 overallTotal, bytesPerSecond, secondsLeft};
     status_->setText(download::describeProgress(progress_));
 }
 
@@ -101,9 +104,9 @@ void DownloadDialog::onFinished(const QString& modelDir) {
 void DownloadDialog::onStopped(const QString& message, bool isError) {
     if (bar_->maximum() == 0) bar_->setRange(0, 1000);
     status_->setStyleSheet(isError ? "color: #c0392b;" : QString());
-    status_->setText(isError ? tr("Download failed: %1\nThe model you had open keeps working.")
-                                   .arg(message)
-                             : message);
+    status_->setText(
+        isError ? tr("Download failed: %1\nThe model you had open keeps working.").arg(message)
+                : message);
     setRunning(false);
 }
 

@@ -38,8 +38,8 @@ QColor positionSeriesColor() {
 
 QTableWidget* makeNeighbourTable(QWidget* parent) {
     auto* table = new QTableWidget(0, 4, parent);
-    table->setHorizontalHeaderLabels({QObject::tr("#"), QObject::tr("token"), QObject::tr("id"),
-                                      QObject::tr("cosine")});
+    table->setHorizontalHeaderLabels(
+        {QObject::tr("#"), QObject::tr("token"), QObject::tr("id"), QObject::tr("cosine")});
     table->verticalHeader()->setVisible(false);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table->setSelectionMode(QAbstractItemView::NoSelection);
@@ -50,7 +50,9 @@ QTableWidget* makeNeighbourTable(QWidget* parent) {
     return table;
 }
 
-std::vector<float> toVector(const auto& row) { return std::vector<float>(row.begin(), row.end()); }
+std::vector<float> toVector(const auto& row) {
+    return std::vector<float>(row.begin(), row.end());
+}
 
 }  // namespace
 
@@ -110,8 +112,8 @@ EmbeddingsView::EmbeddingsView(Session* session, QWidget* parent) : View(session
     auto* nearestBox = new QGroupBox(tr("Nearest tokens by cosine similarity"), this);
     auto* nearestLayout = new QVBoxLayout(nearestBox);
     nearestOf_ = new QComboBox(nearestBox);
-    nearestOf_->addItems({tr("of the token embedding wte[id]"),
-                          tr("of the sum (token + position)")});
+    nearestOf_->addItems(
+        {tr("of the token embedding wte[id]"), tr("of the sum (token + position)")});
     nearestTable_ = makeNeighbourTable(nearestBox);
     nearestLayout->addWidget(nearestOf_);
     nearestLayout->addWidget(nearestTable_, 1);
@@ -256,7 +258,9 @@ void EmbeddingsView::setArithmetic(const QString& expression) {
     runArithmetic();
 }
 
-QString EmbeddingsView::arithmeticMessage() const { return arithmeticStatus_->text(); }
+QString EmbeddingsView::arithmeticMessage() const {
+    return arithmeticStatus_->text();
+}
 
 void EmbeddingsView::runArithmetic() {
     arithmetic_.clear();
@@ -335,7 +339,9 @@ QString EmbeddingsView::csv() const {
     return text;
 }
 
-QList<QCustomPlot*> EmbeddingsView::plots() const { return {strips_->plot(), bars_}; }
+QList<QCustomPlot*> EmbeddingsView::plots() const {
+    return {strips_->plot(), bars_};
+}
 
 void EmbeddingsView::restyle() {
     const Presentation& p = Presentation::instance();

@@ -28,7 +28,7 @@ struct Snapshot;
 
 class EmbeddingsView : public View {
     Q_OBJECT
-public:
+  public:
     EmbeddingsView(Session* session, QWidget* parent = nullptr);
 
     QString viewName() const override { return "embeddings"; }
@@ -46,7 +46,7 @@ public:
     QString arithmeticMessage() const;
     void setArithmetic(const QString& expression);  // sets the box and evaluates it
 
-private:
+  private:
     void onSnapshot();
     void onSelection();
     void showPosition();

@@ -156,7 +156,9 @@ struct MapDataAccess : QCPColorMapData {
     static bool& modified(QCPColorMapData* d) { return d->*(&MapDataAccess::mDataModified); }
 };
 struct ColorMapAccess : QCPColorMap {
-    static bool& imageInvalid(QCPColorMap* m) { return m->*(&ColorMapAccess::mMapImageInvalidated); }
+    static bool& imageInvalid(QCPColorMap* m) {
+        return m->*(&ColorMapAccess::mMapImageInvalidated);
+    }
 };
 
 }  // namespace
@@ -235,7 +237,9 @@ void Heatmap::setAxisTitles(const QString& rows, const QString& cols) {
     plot_->xAxis->setLabel(cols);
 }
 
-void Heatmap::setScaleLabel(const QString& label) { scale_->setLabel(label); }
+void Heatmap::setScaleLabel(const QString& label) {
+    scale_->setLabel(label);
+}
 
 void Heatmap::setFixedRange(double lo, double hi) {
     fixedLo_ = lo;
@@ -281,11 +285,17 @@ void Heatmap::setColumnLabelsVisible(bool on) {
     plot_->xAxis->setTickLabels(on);
 }
 
-void Heatmap::setTooltip(std::function<QString(int, int)> text) { tooltip_ = std::move(text); }
+void Heatmap::setTooltip(std::function<QString(int, int)> text) {
+    tooltip_ = std::move(text);
+}
 
-void Heatmap::setHighlightedRow(int row) { setHighlightedCell(row, -1); }
+void Heatmap::setHighlightedRow(int row) {
+    setHighlightedCell(row, -1);
+}
 
-void Heatmap::setHighlightedColumn(int col) { setHighlightedCell(-1, col); }
+void Heatmap::setHighlightedColumn(int col) {
+    setHighlightedCell(-1, col);
+}
 
 void Heatmap::setHighlightedCell(int row, int col) {
     highlightRow_ = row;
@@ -414,7 +424,9 @@ void Heatmap::restyle() {
     replot();
 }
 
-void Heatmap::replot() { plot_->replot(QCustomPlot::rpQueuedReplot); }
+void Heatmap::replot() {
+    plot_->replot(QCustomPlot::rpQueuedReplot);
+}
 
 bool Heatmap::cellAt(const QPointF& pixel, int* row, int* col) const {
     if (rows_ <= 0 || cols_ <= 0) return false;

@@ -36,7 +36,7 @@ inline constexpr float kMasked = std::numeric_limits<float>::quiet_NaN();
 
 class Heatmap : public QWidget {
     Q_OBJECT
-public:
+  public:
     explicit Heatmap(QWidget* parent = nullptr);
     ~Heatmap() override;
 
@@ -62,8 +62,8 @@ public:
     void setScaleLabel(const QString& label);
     void setFixedRange(double lo, double hi);  // colour range; lo == hi → automatic
     void setSymmetricRange(bool on);           // automatic range as [−m, m] (diverging data)
-    void setDiverging(bool on);                // blue – background – red instead of heatGradient
-    void setLogarithmic(bool on);              // log colour scale (positive data spanning decades)
+    void setDiverging(bool on);    // blue – background – red instead of heatGradient
+    void setLogarithmic(bool on);  // log colour scale (positive data spanning decades)
     void setShowScale(bool on);
     void setColumnLabelsVisible(bool on);
     void setLeftMargin(int pixels);  // fixed room for row labels (aligns stacked maps); −1 = auto
@@ -79,14 +79,14 @@ public:
     void restyle();  // fonts and colours from Presentation
     void replot();   // queued replot
 
-signals:
+  signals:
     void cellClicked(int row, int col);
     void cellHovered(int row, int col);  // (−1, −1) when the mouse leaves the cells
 
-protected:
+  protected:
     void resizeEvent(QResizeEvent* event) override;
 
-private:
+  private:
     void setupPlot();
     bool updateTicks();
     void updateRange();

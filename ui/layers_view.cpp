@@ -26,7 +26,7 @@ namespace tscope::ui {
 // positions; each cell the top token, shaded by its probability. Columns fill in as the worker
 // delivers them; a column already computed for the same token prefix is kept.
 class LensModel : public QAbstractTableModel {
-public:
+  public:
     using Column = std::vector<std::vector<TokenScore>>;  // [row] → top-k
 
     using QAbstractTableModel::QAbstractTableModel;
@@ -86,9 +86,8 @@ public:
 
     QVariant data(const QModelIndex& index, int role) const override {
         const TokenScore* best = top(index.row(), index.column());
-        const Tokenizer* tokenizer = snapshot_ && snapshot_->model
-                                         ? snapshot_->model->tokenizer.get()
-                                         : nullptr;
+        const Tokenizer* tokenizer =
+            snapshot_ && snapshot_->model ? snapshot_->model->tokenizer.get() : nullptr;
         switch (role) {
             case Qt::DisplayRole:
                 if (!best) return QString("…");
@@ -97,12 +96,10 @@ public:
                     .arg(100.0 * double(best->prob), 0, 'f', best->prob < 0.1f ? 1 : 0);
             case Qt::BackgroundRole:
                 if (!best) return QVariant();
-                return QColor::fromRgb(
-                    gradient_.color(best->prob, QCPRange(0, 1)));
+                return QColor::fromRgb(gradient_.color(best->prob, QCPRange(0, 1)));
             case Qt::ForegroundRole: {
                 if (!best) return QColor(Qt::gray);
-                QColor back = gradient_.color(best->prob,
-                                                                              QCPRange(0, 1));
+                QColor back = gradient_.color(best->prob, QCPRange(0, 1));
                 return back.lightnessF() > 0.55 ? QColor(20, 20, 20) : QColor(250, 250, 250);
             }
             case Qt::TextAlignmentRole:
@@ -133,8 +130,8 @@ public:
             return QVariant();
         }
         if (role == Qt::DisplayRole)
-            return QString("%1\n%2").arg(section).arg(
-                section < labels_.size() ? labels_[section] : QString());
+            return QString("%1\n%2").arg(section).arg(section < labels_.size() ? labels_[section]
+                                                                               : QString());
         if (role == Qt::FontRole && section == selected_) {
             QFont font = Presentation::instance().font(9);
             font.setBold(true);
@@ -146,20 +143,20 @@ public:
     }
 
     QString csv() const {
-        const Tokenizer* tokenizer = snapshot_ && snapshot_->model
-                                         ? snapshot_->model->tokenizer.get()
-                                         : nullptr;
+        const Tokenizer* tokenizer =
+            snapshot_ && snapshot_->model ? snapshot_->model->tokenizer.get() : nullptr;
         QString text = "lens";
         for (int t = 0; t < columnCount(); ++t)
             text += "," + csvField(QString("%1:%2").arg(t).arg(t < labels_.size() ? labels_[t]
-                                                                               : QString()));
+                                                                                  : QString()));
         text += "\n";
         for (int r = 0; r < rows_; ++r) {
             text += rowName(r);
             for (int t = 0; t < columnCount(); ++t) {
                 text += ",";
                 if (const TokenScore* s = top(r, t))
-                    text += csvField(QString("%1 %2").arg(tokenLabel(tokenizer, s->id, 0))
+                    text += csvField(QString("%1 %2")
+                                         .arg(tokenLabel(tokenizer, s->id, 0))
                                          .arg(double(s->prob), 0, 'g', 6));
             }
             text += "\n";
@@ -167,7 +164,7 @@ public:
         return text;
     }
 
-private:
+  private:
     std::shared_ptr<const Snapshot> snapshot_;
     std::vector<int> ids_;
     std::vector<Column> columns_;  // [T]; empty = not computed
@@ -204,8 +201,8 @@ LensModel::Column lensColumn(const Snapshot& snapshot, int t, const std::atomic<
     LensModel::Column column(size_t(2 * L));
     for (int l = 0; l < L && !cancel; ++l) {
         if (!snapshot.capture.layers[size_t(l)].captured) continue;
-        column[size_t(2 * l)] = logitLens(model, snapshot.capture, l, LensPoint::AfterAttention,
-                                          t, LayersView::kLensTop);
+        column[size_t(2 * l)] = logitLens(model, snapshot.capture, l, LensPoint::AfterAttention, t,
+                                          LayersView::kLensTop);
         column[size_t(2 * l + 1)] =
             logitLens(model, snapshot.capture, l, LensPoint::AfterMlp, t, LayersView::kLensTop);
     }
@@ -319,7 +316,9 @@ LayersView::LayersView(Session* session, QWidget* parent) : View(session, parent
     onSnapshot();
 }
 
-LayersView::~LayersView() { stopLens(); }
+LayersView::~LayersView() {
+    stopLens();
+}
 
 void LayersView::onSnapshot() {
     snapshot_ = session_->snapshot();
@@ -373,7 +372,8 @@ void LayersView::fillNorms() {
     QStringList rows{tr("embed")};
     for (int l = 0; l < L; ++l) {
         if (capture.layers[size_t(l)].captured && capture.layers[size_t(l)].residPost.rows() == T)
-            norms.row(l + 1) = capture.layers[size_t(l)].residPost.view().rowwise().norm().transpose();
+            norms.row(l + 1) =
+                capture.layers[size_t(l)].residPost.view().rowwise().norm().transpose();
         rows << tr("block %1").arg(l);
     }
     norms_->setRowLabels(rows);
@@ -386,10 +386,10 @@ void LayersView::fillNeurons() {
     const Capture* capture = snapshot_ ? &snapshot_->capture : nullptr;
     int L = capture ? int(capture->layers.size()) : 0;
     neurons_->setRowCount(position_ >= 0 ? L : 0);
-    neuronTitle_->setText(position_ >= 0
-                              ? tr("Strongest MLP neurons at position %1 (largest |GELU output|)")
-                                    .arg(position_)
-                              : tr("Strongest MLP neurons"));
+    neuronTitle_->setText(
+        position_ >= 0
+            ? tr("Strongest MLP neurons at position %1 (largest |GELU output|)").arg(position_)
+            : tr("Strongest MLP neurons"));
     if (position_ < 0) return;
     QStringList rowNames;
     float maxAbs = 1e-6f;
@@ -458,7 +458,8 @@ void LayersView::fillProfile() {
                 y << double(act[i]);
             }
             for (int r = 0; r < neurons_->columnCount(); ++r)
-                if (auto* item = neurons_->item(layer_, r); item && item->data(Qt::UserRole).isValid()) {
+                if (auto* item = neurons_->item(layer_, r);
+                    item && item->data(Qt::UserRole).isValid()) {
                     topX << item->data(Qt::UserRole).toDouble();
                     topY << item->data(Qt::UserRole + 1).toDouble();
                 }
@@ -596,7 +597,8 @@ QString LayersView::csv() const {
     text += "\n";
     for (int r = 0; r < norms_->rows(); ++r) {
         text += r == 0 ? QString("embed") : QString("block %1").arg(r - 1);
-        for (int t = 0; t < T; ++t) text += "," + QString::number(double(norms_->value(r, t)), 'g', 9);
+        for (int t = 0; t < T; ++t)
+            text += "," + QString::number(double(norms_->value(r, t)), 'g', 9);
         text += "\n";
     }
     text += "\n" + lens_->csv();
@@ -618,7 +620,9 @@ QString LayersView::csv() const {
     return text;
 }
 
-QList<QCustomPlot*> LayersView::plots() const { return {norms_->plot(), profile_}; }
+QList<QCustomPlot*> LayersView::plots() const {
+    return {norms_->plot(), profile_};
+}
 
 void LayersView::restyle() {
     const Presentation& p = Presentation::instance();
@@ -636,7 +640,8 @@ void LayersView::restyle() {
     lensTable_->setFont(cellFont);
     lensTable_->horizontalHeader()->setFont(cellFont);
     lensTable_->verticalHeader()->setFont(cellFont);
-    lensTable_->horizontalHeader()->setDefaultSectionSize(metrics.horizontalAdvance("·abcdefghij") + 8);
+    lensTable_->horizontalHeader()->setDefaultSectionSize(metrics.horizontalAdvance("·abcdefghij") +
+                                                          8);
     lensTable_->verticalHeader()->setDefaultSectionSize(2 * metrics.height() + 6);
     neurons_->setFont(cellFont);
     neurons_->verticalHeader()->setDefaultSectionSize(2 * metrics.height() + 6);

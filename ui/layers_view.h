@@ -31,7 +31,7 @@ struct Snapshot;
 
 class LayersView : public View {
     Q_OBJECT
-public:
+  public:
     static constexpr int kTopNeurons = 8;
     static constexpr int kLensTop = 5;
 
@@ -54,11 +54,11 @@ public:
     void requestLens(const std::vector<int>& positions);  // compute these first
     void waitForLens();  // blocks until the running lens job is done and its columns are in
 
-protected:
+  protected:
     void showEvent(QShowEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
 
-private:
+  private:
     void onSnapshot();
     void onSelection();
     void fillNorms();

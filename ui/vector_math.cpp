@@ -10,11 +10,13 @@
 
 namespace tscope::ui {
 
-Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte) { return wte.rowwise().norm(); }
+Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte) {
+    return wte.rowwise().norm();
+}
 
-std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte,
-                                       const Vector& norms, const Eigen::Ref<const Vector>& x,
-                                       int k, const std::vector<int>& exclude) {
+std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte, const Vector& norms,
+                                       const Eigen::Ref<const Vector>& x, int k,
+                                       const std::vector<int>& exclude) {
     float xNorm = x.norm();
     if (xNorm == 0 || k <= 0 || wte.rows() == 0) return {};
     // cos(v) = wte[v]·x / (‖wte[v]‖ ‖x‖)   [V]
@@ -53,8 +55,7 @@ std::vector<int> idsOfWord(const std::string& word, const Tokenizer* tokenizer, 
                         std::to_string(vocabSize - 1));
         return {id};
     }
-    if (!tokenizer)
-        throw Error("this model has no tokenizer: write token ids as #123");
+    if (!tokenizer) throw Error("this model has no tokenizer: write token ids as #123");
     // Words inside a sentence start with a space, and GPT-2's vocabulary reflects that.
     std::vector<int> ids = tokenizer->encodeIds(" " + word);
     if (ids.empty()) throw Error("\"" + word + "\" gives no tokens");

@@ -26,9 +26,9 @@ Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte);
 
 // The k rows of wte most similar to x by cosine, best first, skipping the ids in `exclude`
 // (and rows of zero norm). norms = rowNorms(wte). One matrix-vector product.
-std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte,
-                                       const Vector& norms, const Eigen::Ref<const Vector>& x,
-                                       int k, const std::vector<int>& exclude = {});
+std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte, const Vector& norms,
+                                       const Eigen::Ref<const Vector>& x, int k,
+                                       const std::vector<int>& exclude = {});
 
 // One signed word of an expression: +1 or −1, the word as typed, and its token ids.
 struct ArithmeticTerm {

@@ -14,11 +14,12 @@ class Session;
 
 class View : public QWidget {
     Q_OBJECT
-public:
+  public:
     View(Session* session, QWidget* parent = nullptr) : QWidget(parent), session_(session) {}
-    virtual QString viewName() const = 0;    // "tokens", "embeddings", "attention", "layers", "output"
-    virtual QString title() const = 0;       // tab title, e.g. "Attention"
-    virtual QString csv() const = 0;         // the current capture of this view as CSV
+    virtual QString viewName()
+        const = 0;                      // "tokens", "embeddings", "attention", "layers", "output"
+    virtual QString title() const = 0;  // tab title, e.g. "Attention"
+    virtual QString csv() const = 0;    // the current capture of this view as CSV
     virtual QList<QCustomPlot*> plots() const { return {}; }
     // Called after a theme or zoom change: restyle fonts/colours of plots and widgets.
     virtual void restyle() {}
@@ -26,7 +27,7 @@ public:
     // the current snapshot is done and shown; for --screenshot and tests.
     virtual void waitUntilReady() {}
 
-protected:
+  protected:
     Session* session_;
 };
 

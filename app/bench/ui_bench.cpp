@@ -1,9 +1,10 @@
 // Attention view: switching the shown head at T = 256 and T = 1024 (target < 50 ms median).
 // One iteration = Session::selectHead + everything the view does for it (refill the T×T colour
 // map, the math pane's T-row table, the outline in the small multiples) + processing the events
-// that follow (the queued replots and the repaint of the offscreen window), as in the app. The model is random but GPT-2-shaped
-// (C = 768, 12 heads, 1024 positions, 50257 tokens); two layers suffice, since a head switch
-// costs the same in any layer. Built only with the GUI (TSCOPE_HAVE_UI); runs offscreen.
+// that follow (the queued replots and the repaint of the offscreen window), as in the app. The
+// model is random but GPT-2-shaped (C = 768, 12 heads, 1024 positions, 50257 tokens); two layers
+// suffice, since a head switch costs the same in any layer. Built only with the GUI
+// (TSCOPE_HAVE_UI); runs offscreen.
 #ifdef TSCOPE_HAVE_UI
 
 #include <benchmark/benchmark.h>
@@ -52,9 +53,8 @@ std::vector<float> randomValues(size_t n, float scale, uint64_t seed) {
 
 // A GPT-2-shaped model directory in the system temp dir, removed at exit.
 class RandomModel {
-public:
-    static constexpr int kLayers = 2, kEmbd = 768, kHeads = 12, kPositions = 1024,
-                         kVocab = 50257;
+  public:
+    static constexpr int kLayers = 2, kEmbd = 768, kHeads = 12, kPositions = 1024, kVocab = 50257;
 
     RandomModel() {
         dir_ = std::filesystem::temp_directory_path() /
@@ -95,10 +95,10 @@ public:
             list.push_back({name, tensor.first, tensor.second});
         tscope::writeSafetensors(dir_ / "model.safetensors", list, tscope::DType::F32);
         std::ofstream(dir_ / "config.json")
-            << R"({"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": )"
-            << kLayers << R"(, "n_head": )" << kHeads << R"(, "n_embd": )" << kEmbd
-            << R"(, "n_positions": )" << kPositions << R"(, "n_ctx": )" << kPositions
-            << R"(, "vocab_size": )" << kVocab << R"(, "layer_norm_epsilon": 1e-05})";
+            << R"({"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": )" << kLayers
+            << R"(, "n_head": )" << kHeads << R"(, "n_embd": )" << kEmbd << R"(, "n_positions": )"
+            << kPositions << R"(, "n_ctx": )" << kPositions << R"(, "vocab_size": )" << kVocab
+            << R"(, "layer_norm_epsilon": 1e-05})";
     }
     ~RandomModel() {
         std::error_code ignored;
@@ -106,7 +106,7 @@ public:
     }
     const std::filesystem::path& dir() const { return dir_; }
 
-private:
+  private:
     std::filesystem::path dir_;
 };
 
@@ -144,9 +144,8 @@ void BM_AttentionHeadSwitch(benchmark::State& state) {
     const int T = int(state.range(0));
     ViewFixture& f = fixture(T);
     if (!f.ok) {
-        state.SkipWithError(("could not run the random model: " +
-                             f.session.lastError().toStdString())
-                                .c_str());
+        state.SkipWithError(
+            ("could not run the random model: " + f.session.lastError().toStdString()).c_str());
         return;
     }
     int head = 0;

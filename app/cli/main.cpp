@@ -33,10 +33,8 @@ int runCli(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();  // --compact may also follow the subcommand
     std::vector<tscope::cli::Command> commands = {
-        tscope::cli::addInfoCommand(app),
-        tscope::cli::addTokenizeCommand(app),
-        tscope::cli::addRunCommand(app),
-        tscope::cli::addGenerateCommand(app),
+        tscope::cli::addInfoCommand(app),     tscope::cli::addTokenizeCommand(app),
+        tscope::cli::addRunCommand(app),      tscope::cli::addGenerateCommand(app),
 #ifdef TSCOPE_HAVE_DOWNLOAD
         tscope::cli::addDownloadCommand(app),
 #endif

@@ -36,7 +36,7 @@ bool drewSomething(QWidget* widget) {
 
 class AttentionViewTest : public QObject {
     Q_OBJECT
-private:
+  private:
     Session* session_ = nullptr;
     AttentionView* view_ = nullptr;
 
@@ -69,7 +69,7 @@ private:
         }
     }
 
-private slots:
+  private slots:
     void initTestCase() {
         session_ = new Session(this);
         session_->setPrompt("The power clapper went straight to jail");
@@ -165,8 +165,7 @@ private slots:
             double qk = 0;
             for (int d = 0; d < D; ++d)
                 qk += double(L.q.row(query)[head * D + d]) * double(L.k.row(j)[head * D + d]);
-            QVERIFY(std::abs(qk / std::sqrt(double(D)) - double(pane->scores()[size_t(j)])) <
-                    1e-4);
+            QVERIFY(std::abs(qk / std::sqrt(double(D)) - double(pane->scores()[size_t(j)])) < 1e-4);
             double w = std::exp(double(pane->scores()[size_t(j)]) - maxScore) / z;
             QVERIFY(std::abs(w - double(pane->weights()[size_t(j)])) < 1e-5);
         }

@@ -139,7 +139,8 @@ class DownloadDialogTest : public QObject {
         const auto files = fixtureFiles();
         for (const auto& [name, path] : files.asKeyValueRange())
             QVERIFY(QFile::copy(path, installed + "/" + name));
-        QVERIFY2(menu.catalogLabel(gpt2).endsWith("installed"), qPrintable(menu.catalogLabel(gpt2)));
+        QVERIFY2(menu.catalogLabel(gpt2).endsWith("installed"),
+                 qPrintable(menu.catalogLabel(gpt2)));
         session.setPrompt(test::kPrompt);
         menu.openOrDownload(gpt2);
         QVERIFY(session.waitUntilIdle());

@@ -59,13 +59,13 @@ std::vector<int> bruteForceNearest(const Model& model, const std::vector<double>
 
 class EmbeddingsViewTest : public QObject {
     Q_OBJECT
-private:
+  private:
     Session* session_ = nullptr;
     EmbeddingsView* view_ = nullptr;
 
     const Model& model() const { return *session_->snapshot()->model; }
 
-private slots:
+  private slots:
     void initTestCase() {
         session_ = new Session(this);
         session_->setPrompt("The power clapper went straight to jail");
@@ -131,8 +131,7 @@ private slots:
         std::vector<int> expected = bruteForceNearest(model(), x, 5, {id});
         for (size_t i = 0; i < 5; ++i) {
             QCOMPARE(nearest[i].id, expected[i]);
-            QVERIFY(std::abs(double(nearest[i].cosine) - cosine(model(), nearest[i].id, x)) <
-                    1e-5);
+            QVERIFY(std::abs(double(nearest[i].cosine) - cosine(model(), nearest[i].id, x)) < 1e-5);
             if (i > 0) QVERIFY(nearest[i].cosine <= nearest[i - 1].cosine);
         }
         for (const Neighbour& n : nearest) QVERIFY(n.id != id);
@@ -149,8 +148,8 @@ private slots:
         auto wte = model().weights.wte.map();
         std::vector<double> x(size_t(wte.cols()));
         for (Eigen::Index d = 0; d < wte.cols(); ++d)
-            x[size_t(d)] = double(wte(king[0], d)) - double(wte(man[0], d)) +
-                           double(wte(woman[0], d));
+            x[size_t(d)] =
+                double(wte(king[0], d)) - double(wte(man[0], d)) + double(wte(woman[0], d));
         std::vector<int> expected = bruteForceNearest(model(), x, 3, {king[0], man[0], woman[0]});
         const auto& result = view_->arithmeticResult();
         QVERIFY(result.size() >= 3);

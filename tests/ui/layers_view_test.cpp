@@ -50,13 +50,13 @@ std::pair<int, double> prediction(const auto& logits) {
 
 class LayersViewTest : public QObject {
     Q_OBJECT
-private:
+  private:
     Session* session_ = nullptr;
     LayersView* view_ = nullptr;
 
     const Capture& capture() const { return session_->snapshot()->capture; }
 
-private slots:
+  private slots:
     void initTestCase() {
         session_ = new Session(this);
         session_->setPrompt("The power clapper went straight to jail");
@@ -91,8 +91,7 @@ private slots:
         for (int t = 0; t < c.T; ++t) {
             QVERIFY(std::abs(data->cell(t, 0) - norm(c.embedSum.row(t))) < 1e-4);
             for (int l = 0; l < L; ++l)
-                QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.layers[l].residPost.row(t))) <
-                        1e-4);
+                QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.layers[l].residPost.row(t))) < 1e-4);
         }
     }
 
@@ -119,8 +118,9 @@ private slots:
         QAbstractItemModel* model = view_->lensTable()->model();
         QCOMPARE(model->rowCount(), 2 * L);
         QCOMPARE(model->columnCount(), c.T);
-        QVERIFY(model->data(model->index(lastRow, c.T - 1)).toString().contains(
-            tokenLabel(session_->snapshot()->model->tokenizer.get(), id, 10)));
+        QVERIFY(model->data(model->index(lastRow, c.T - 1))
+                    .toString()
+                    .contains(tokenLabel(session_->snapshot()->model->tokenizer.get(), id, 10)));
     }
 
     void neuronTableListsTheStrongestActivations() {
