@@ -1,4 +1,7 @@
-// Attention view: switching the shown head at T = 256 and T = 1024 (target < 50 ms median).
+// Two interactions a presenter makes live, with their targets (median):
+// - Output view: a temperature change → the distribution recomputed from the stored logits and
+//   50 bars redrawn (< 16 ms, one frame). One iteration = a slider step + the events that follow.
+// - Attention view: switching the shown head at T = 256 and T = 1024 (< 50 ms).
 // One iteration = Session::selectHead + everything the view does for it (refill the T×T colour
 // map, the math pane's T-row table, the outline in the small multiples) + processing the events
 // that follow (the queued replots and the repaint of the offscreen window), as in the app. The
@@ -23,11 +26,13 @@
 #include "core/safetensors.h"
 #include "ui/attention_view.h"
 #include "ui/heatmap.h"
+#include "ui/output_view.h"
 #include "ui/session.h"
 
 namespace {
 
 using tscope::ui::AttentionView;
+using tscope::ui::OutputView;
 using tscope::ui::Session;
 
 QApplication& application() {
@@ -110,11 +115,16 @@ class RandomModel {
     std::filesystem::path dir_;
 };
 
+RandomModel& randomModel() {
+    static RandomModel model;
+    return model;
+}
+
 // A session holding T tokens ("the the the ...": one token each with the GPT-2 tokenizer that
 // the session attaches to 50257-token models) and an attention view on it.
 struct ViewFixture {
     explicit ViewFixture(int T) {
-        static RandomModel model;
+        const RandomModel& model = randomModel();
         QString prompt = "the";
         for (int t = 1; t < T; ++t) prompt += " the";
         session.setPrompt(prompt);
@@ -123,12 +133,17 @@ struct ViewFixture {
         view = std::make_unique<AttentionView>(&session);
         view->resize(1600, 1000);
         view->show();
+        output = std::make_unique<OutputView>(&session);
+        output->resize(1600, 1000);
+        output->setBarCount(50);
+        output->show();
         session.selectLayer(1);
         session.selectPosition(T - 1);
         QCoreApplication::processEvents();
     }
     Session session;
     std::unique_ptr<AttentionView> view;
+    std::unique_ptr<OutputView> output;
     bool ok = false;
 };
 
@@ -162,6 +177,25 @@ BENCHMARK(BM_AttentionHeadSwitch)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
+
+void BM_TemperatureRedraw(benchmark::State& state) {
+    application();
+    ViewFixture& f = fixture(256);
+    if (!f.ok) {
+        state.SkipWithError(
+            ("could not run the random model: " + f.session.lastError().toStdString()).c_str());
+        return;
+    }
+    int hundredths = 100;
+    for (auto _ : state) {
+        hundredths = hundredths >= 150 ? 50 : hundredths + 5;  // sweeps 0.5 … 1.5
+        f.output->temperatureSlider()->setValue(hundredths);
+        QCoreApplication::processEvents();  // the queued replot and the repaint
+    }
+    if (f.output->bars()->data()->size() != 50) state.SkipWithError("expected 50 bars");
+    state.counters["bars"] = double(f.output->bars()->data()->size());
+}
+BENCHMARK(BM_TemperatureRedraw)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 
