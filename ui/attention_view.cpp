@@ -68,6 +68,7 @@ AttentionView::AttentionView(Session* session, QWidget* parent) : View(session, 
     sideLayout->addWidget(sectionTitle(tr("All heads: click one to open it"), side));
     sideLayout->addWidget(grid_, 1);
     auto* sideSplit = new QSplitter(Qt::Vertical, this);
+    sideSplit->setChildrenCollapsible(false);
     sideSplit->addWidget(side);
     sideSplit->addWidget(math_);
     sideSplit->setStretchFactor(0, 1);
@@ -75,6 +76,8 @@ AttentionView::AttentionView(Session* session, QWidget* parent) : View(session, 
     sideSplit->setSizes({260, 540});  // scaled to the real height: the grid gets 1/3
 
     splitter_ = new QSplitter(Qt::Horizontal, this);
+
+    splitter_->setChildrenCollapsible(false);
     splitter_->addWidget(heatmap_);
     splitter_->addWidget(sideSplit);
     splitter_->setStretchFactor(0, 3);

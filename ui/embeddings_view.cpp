@@ -74,6 +74,7 @@ EmbeddingsView::EmbeddingsView(Session* session, QWidget* parent) : View(session
     strips_->setTooltip([this](int, int dim) { return dimTooltip(dim); });
 
     bars_ = new QCustomPlot(this);
+    bars_->setMinimumSize(60, 60);
     bars_->setMouseTracking(true);
     auto* sumBars = new QCPBars(bars_->xAxis, bars_->yAxis);
     sumBars->setName(tr("sum = token + position"));
@@ -139,14 +140,18 @@ EmbeddingsView::EmbeddingsView(Session* session, QWidget* parent) : View(session
     connect(go, &QPushButton::clicked, this, &EmbeddingsView::runArithmetic);
 
     auto* plotsSplit = new QSplitter(Qt::Vertical, this);
+
+    plotsSplit->setChildrenCollapsible(false);
     plotsSplit->addWidget(strips_);
     plotsSplit->addWidget(bars_);
     plotsSplit->setStretchFactor(0, 1);
     plotsSplit->setStretchFactor(1, 1);
     auto* bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->setChildrenCollapsible(false);
     bottom->addWidget(nearestBox);
     bottom->addWidget(mathBox);
     auto* main = new QSplitter(Qt::Vertical, this);
+    main->setChildrenCollapsible(false);
     main->addWidget(plotsSplit);
     main->addWidget(bottom);
     main->setStretchFactor(0, 3);

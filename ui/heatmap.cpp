@@ -60,6 +60,7 @@ void Heatmap::setupPlot() {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     plot_ = new QCustomPlot(this);
+    plot_->setMinimumSize(24, 16);  // QCustomPlot cannot paint into a 0-pixel buffer
     layout->addWidget(plot_);
     plot_->setMouseTracking(true);
     plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);

@@ -280,6 +280,7 @@ LayersView::LayersView(Session* session, QWidget* parent) : View(session, parent
     connect(neurons_, &QTableWidget::cellClicked, this,
             [this](int row, int) { session_->selectLayer(row); });
     profile_ = new QCustomPlot(this);
+    profile_->setMinimumSize(60, 60);
     profile_->addGraph();
     profile_->graph(0)->setLineStyle(QCPGraph::lsImpulse);
     profile_->addGraph();  // the strongest neurons, marked
@@ -297,11 +298,14 @@ LayersView::LayersView(Session* session, QWidget* parent) : View(session, parent
     neuronLayout->addWidget(profile_, 2);
 
     auto* bottom = new QSplitter(Qt::Horizontal, this);
+
+    bottom->setChildrenCollapsible(false);
     bottom->addWidget(lensBox);
     bottom->addWidget(neuronBox);
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 2);
     auto* main = new QSplitter(Qt::Vertical, this);
+    main->setChildrenCollapsible(false);
     main->addWidget(normsBox);
     main->addWidget(bottom);
     main->setStretchFactor(0, 2);

@@ -120,6 +120,7 @@ void OutputView::setupControls() {
     stats_->setTextFormat(Qt::RichText);
     note_ = caption(kHint, this);
     plot_ = new QCustomPlot(this);
+    plot_->setMinimumSize(60, 60);
     plot_->setObjectName("output");
 
     auto* layout = new QVBoxLayout(this);

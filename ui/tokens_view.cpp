@@ -263,6 +263,8 @@ TokensView::TokensView(Session* session, QWidget* parent) : View(session, parent
     rightLayout->addWidget(hover_);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
+
+    splitter->setChildrenCollapsible(false);
     splitter->addWidget(left);
     splitter->addWidget(right);
     splitter->setStretchFactor(0, 2);
