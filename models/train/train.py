@@ -128,6 +128,38 @@ class CrossEntropy(torch.autograd.Function):
         return grad, None
 
 
+def batch_rows(data, batch, T, repeat_frac, gen):
+    """(batch, T+1) windows of the novels. A `repeat_frac` share of rows instead tile one passage of
+    32..128 tokens: text that repeats rewards a head that looks up what followed the earlier copy
+    (an induction head), which natural text alone did not grow within our CPU budget."""
+    rows = []
+    for _ in range(batch):
+        if torch.rand(1, generator=gen).item() < repeat_frac:
+            n = int(torch.randint(32, 129, (1,), generator=gen))
+            s = int(torch.randint(0, len(data) - n, (1,), generator=gen))
+            rows.append(data[s:s + n].repeat((T + 1) // n + 1)[:T + 1])
+        else:
+            s = int(torch.randint(0, len(data) - T - 1, (1,), generator=gen))
+            rows.append(data[s:s + T + 1])
+    return torch.stack(rows)
+
+
+def repeat_rows(data, batch, T, gen):
+    """(batch, T+1) rows, each one passage of 8..T/2 tokens tiled: after its first copy every
+    token is predictable by looking up what followed its earlier occurrence."""
+    rows = []
+    for _ in range(batch):
+        n = int(torch.randint(8, T // 2 + 1, (1,), generator=gen))
+        s = int(torch.randint(0, len(data) - n, (1,), generator=gen))
+        rows.append(data[s:s + n].repeat((T + 1) // n + 1)[:T + 1])
+    return torch.stack(rows)
+
+
+def next_token_loss(model, rows):
+    logits, _ = model(rows[:, :-1])
+    return CrossEntropy.apply(logits.view(-1, logits.shape[-1]), rows[:, 1:].reshape(-1))
+
+
 def lr_at(step, steps, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -144,7 +176,9 @@ def cmd_train(args):
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
     gen = torch.Generator().manual_seed(args.seed)
     start, base_wall = 0, 0.0
-    ckpt = CACHE / "ckpt.pt"
+    ckpt = CACHE / args.ckpt
+    if args.init_from:  # a second phase: weights from an earlier run, fresh optimiser and schedule
+        model.load_state_dict(torch.load(CACHE / args.init_from)["model"])
     if ckpt.exists() and args.resume:
         state = torch.load(ckpt)
         model.load_state_dict(state["model"])
@@ -153,15 +187,16 @@ def cmd_train(args):
         start = state["step"]
         base_wall = state.get("wall_s", 0.0)  # training time before this resume
     t0 = time.time()
-    log = open(CACHE / "train.log", "a")
+    log = open(CACHE / f"{Path(args.ckpt).stem}.log", "a")  # one log per phase
     for step in range(start, min(args.steps, args.stop_at or args.steps)):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-        starts = torch.randint(0, len(data) - T - 1, (args.batch,), generator=gen)
-        x = torch.stack([data[s:s + T] for s in starts])
-        y = torch.stack([data[s + 1:s + T + 1] for s in starts])
-        logits, _ = model(x)
-        loss = CrossEntropy.apply(logits.view(-1, logits.shape[-1]), y.view(-1))
+        rows = batch_rows(data, args.batch, T, args.repeat_frac, gen)
+        loss = next_token_loss(model, rows)
+        if args.repeat_batch:  # plus short rows that repeat a passage, in the same step
+            repeats = repeat_rows(data, args.repeat_batch, args.repeat_len, gen)
+            share = repeats.numel() / (repeats.numel() + rows.numel())  # weight by tokens
+            loss = (1 - share) * loss + share * next_token_loss(model, repeats)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -187,27 +222,32 @@ def heldout_loss(model, ids, T, windows):
     return sum(losses) / (windows * T)
 
 
-def ngram_baselines(train, held):
-    """Unigram and interpolated bigram (add-0.1 unigram, Witten-Bell-free linear mix) in nats/token."""
+def bigram_loss(counts_train, held, lam):
+    """Interpolated bigram lam·P(b|a) + (1−lam)·P_uni(b) on `held`, counts from `counts_train`."""
     V = 50257
-    uni = np.bincount(train, minlength=V).astype(np.float64) + 0.1
+    uni = np.bincount(counts_train, minlength=V).astype(np.float64) + 0.1
     uni /= uni.sum()
-    uni_loss = -np.log(uni[held[1:]]).mean()
-    pair = train[:-1].astype(np.int64) * V + train[1:]
+    pair = counts_train[:-1].astype(np.int64) * V + counts_train[1:]
     keys, counts = np.unique(pair, return_counts=True)
-    ctx = np.bincount(train[:-1], minlength=V).astype(np.float64)
-    best = None
+    ctx = np.bincount(counts_train[:-1], minlength=V).astype(np.float64)
     hp = held[:-1].astype(np.int64) * V + held[1:]
     idx = np.searchsorted(keys, hp)
     idx[idx >= len(keys)] = 0
     c_pair = np.where(keys[idx] == hp, counts[idx], 0).astype(np.float64)
     c_ctx = ctx[held[:-1]]
-    for lam in (0.5, 0.6, 0.7, 0.8, 0.9):  # mixing weight picked on held-out: an optimistic baseline
-        p_bi = np.where(c_ctx > 0, c_pair / np.maximum(c_ctx, 1), 0.0)
-        p = lam * p_bi + (1 - lam) * uni[held[1:]]
-        loss = -np.log(p).mean()
-        best = loss if best is None else min(best, loss)
-    return float(uni_loss), float(best)
+    p_bi = np.where(c_ctx > 0, c_pair / np.maximum(c_ctx, 1), 0.0)
+    return float(-np.log(lam * p_bi + (1 - lam) * uni[held[1:]]).mean()), float(-np.log(uni[held[1:]]).mean())
+
+
+def ngram_baselines(train, held):
+    """Unigram (add-0.1) and interpolated bigram in nats/token on the held-out novels, fitted on
+    the training novels. The bigram's mixing weight is chosen on the last 5 % of the training
+    text with counts from the rest, so the baseline never sees the held-out text."""
+    split = int(len(train) * 0.95)
+    lams = (0.5, 0.6, 0.7, 0.8, 0.9)
+    lam = min(lams, key=lambda l: bigram_loss(train[:split], train[split:], l)[0])
+    bi, uni = bigram_loss(train, held, lam)
+    return uni, bi, lam
 
 
 def head_stats(model, held, T):
@@ -286,7 +326,7 @@ def write_safetensors(path, tensors):
 
 
 def cmd_export(args):
-    state = torch.load(CACHE / "ckpt.pt")
+    state = torch.load(CACHE / args.ckpt)
     model = GPT(CONFIG)
     model.load_state_dict(state["model"])
     # evaluate what ships: round to F16 first
@@ -312,7 +352,7 @@ def cmd_export(args):
     byte_dec = {c: b for b, c in enc.byte_encoder.items()}
     dec = lambda ids: bytes(byte_dec[c] for i in ids for c in inv[i]).decode("utf-8", errors="replace")
     model.eval()
-    uni, bi = ngram_baselines(train, held)
+    uni, bi, lam = ngram_baselines(train, held)
     prev, first, ind = head_stats(model, held, T)
     stats = {
         "config": CONFIG, "steps": state["step"], "wall_s": state.get("wall_s"),
@@ -321,7 +361,7 @@ def cmd_export(args):
         "heldout_loss_slice": "first 16 x 256 tokens of heldout (pg174 then pg42), next-token loss, nats/token",
         "heldout_loss_all": heldout_loss(model, held, T, min(200, len(held) // T - 1)),
         "train_loss": heldout_loss(model, train[1_000_000:], T, 64),
-        "unigram_heldout": uni, "bigram_heldout": bi,
+        "unigram_heldout": uni, "bigram_heldout": bi, "bigram_mix_weight": lam,
         "prev_token": prev.round(3).tolist(), "first_token": first.round(3).tolist(), "induction": ind.round(3).tolist(),
         "sample": sample(model, dec, enc.encode("It was a dark and stormy night"), 80, args.seed),
         "greedy_prompt": "It was a dark and stormy night",
@@ -346,10 +386,16 @@ def main():
     tr.add_argument("--threads", type=int, default=2)
     tr.add_argument("--resume", action="store_true")
     tr.add_argument("--stop-at", type=int, default=0, help="stop after this step (schedule unchanged)")
+    tr.add_argument("--ckpt", default="ckpt.pt", help="checkpoint file in cache/ to write (and resume)")
+    tr.add_argument("--init-from", default="", help="start from this checkpoint's weights in cache/")
+    tr.add_argument("--repeat-frac", type=float, default=0.0, help="share of rows that repeat a passage")
+    tr.add_argument("--repeat-batch", type=int, default=0, help="extra rows per step that tile a passage")
+    tr.add_argument("--repeat-len", type=int, default=128, help="length of those rows")
     ex = sub.add_parser("export")
     ex.add_argument("--out", default=str(HERE / "../default"))
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
     ex.add_argument("--seed", type=int, default=1337)
+    ex.add_argument("--ckpt", default="ckpt.pt", help="checkpoint file in cache/ to export")
     args = p.parse_args()
     {"prepare": cmd_prepare, "train": cmd_train, "export": cmd_export}[args.cmd](args)
 
