@@ -130,6 +130,10 @@ int screenshot(MainWindow& window, Session& session, const Options& options) {
     if (const QString error = select(window, session, options); !error.isEmpty())
         return fail(error);
     for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
+    // Background work a view starts once it is laid out (the logit lens, the small multiples).
+    for (const QString& name : window.viewNames())
+        if (auto* view = window.view(name); view && view->isVisible()) view->waitUntilReady();
+    for (int i = 0; i < 3; ++i) QCoreApplication::processEvents();
     for (const QString& name : window.viewNames())
         if (auto* view = window.view(name))
             for (QCustomPlot* plot : view->plots())

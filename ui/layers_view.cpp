@@ -251,6 +251,7 @@ LayersView::LayersView(Session* session, QWidget* parent) : View(session, parent
     lensTable_->setShowGrid(true);
     lensTable_->setWordWrap(false);
     lensTable_->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    lensTable_->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     lensTable_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     connect(lensTable_, &QTableView::clicked, this,
             [this](const QModelIndex& index) { session_->selectPosition(index.column()); });
