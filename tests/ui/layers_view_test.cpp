@@ -123,6 +123,19 @@ class LayersViewTest : public QObject {
                     .contains(tokenLabel(session_->snapshot()->model->tokenizer.get(), id, 10)));
     }
 
+    // The grid shows as many whole columns as fit, each wide enough for a probability.
+    void logitLensGridShowsSeveralReadableColumns() {
+        QTableView* table = view_->lensTable();
+        const int T = capture().T;
+        QVERIFY(T >= 4);
+        const int first = table->columnAt(0);
+        int last = table->columnAt(table->viewport()->width() - 1);
+        if (last < 0) last = T - 1;  // the columns end inside the viewport
+        QVERIFY2(last - first + 1 >= 4, qPrintable(QString("%1..%2").arg(first).arg(last)));
+        const int needed = table->fontMetrics().horizontalAdvance("99.9%");
+        for (int t = first; t <= last; ++t) QVERIFY(table->columnWidth(t) > needed);
+    }
+
     void neuronTableListsTheStrongestActivations() {
         const Capture& c = capture();
         const int t = 2;
