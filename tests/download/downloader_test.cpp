@@ -29,15 +29,6 @@ const QString kRepo = "test-org/tiny-gpt2";
 const ModelSpec kSpec{"tiny-gpt2", kRepo, "tiny", 0};
 constexpr int kSafetyNetMs = 120'000;  // only catches a hang; no assertion depends on time
 
-QMap<QString, QString> fixtureFiles() {
-    const QString model = TSCOPE_FIXTURES "/tiny-gpt2/";
-    const QString tokenizer = TSCOPE_SOURCE_DIR "/resources/gpt2-tokenizer/";
-    return {{"config.json", model + "config.json"},
-            {"model.safetensors", model + "model.safetensors"},
-            {"vocab.json", tokenizer + "vocab.json"},
-            {"merges.txt", tokenizer + "merges.txt"}};
-}
-
 QByteArray readFile(const QString& path) {
     QFile file(path);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
@@ -141,7 +132,7 @@ class DownloaderTest : public QObject {
     void init() {
         store_ = std::make_unique<QTemporaryDir>();
         QVERIFY(store_->isValid());
-        hub_ = std::make_unique<FakeHub>(kRepo, fixtureFiles());
+        hub_ = std::make_unique<FakeHub>(kRepo, fixtureModelFiles());
         for (const QString& file : modelFileNames())
             QVERIFY2(hub_->hasFile(file), qPrintable(file));
         QVERIFY(hub_->listen());

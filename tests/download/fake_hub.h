@@ -15,6 +15,16 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 
+// The four files of the fixture model (tiny-gpt2 with the bundled GPT-2 tokenizer), by name.
+inline QMap<QString, QString> fixtureModelFiles() {
+    const QString model = TSCOPE_FIXTURES "/tiny-gpt2/";
+    const QString tokenizer = TSCOPE_SOURCE_DIR "/resources/gpt2-tokenizer/";
+    return {{"config.json", model + "config.json"},
+            {"model.safetensors", model + "model.safetensors"},
+            {"vocab.json", tokenizer + "vocab.json"},
+            {"merges.txt", tokenizer + "merges.txt"}};
+}
+
 class FakeHub {
   public:
     struct Fault {

@@ -26,15 +26,6 @@ const QString kRepo = "test-org/tiny-gpt2";
 const download::ModelSpec kSpec{"tiny-gpt2", kRepo, "tiny", 0};
 constexpr int kSafetyNetMs = 120'000;
 
-QMap<QString, QString> fixtureFiles() {
-    const QString model = TSCOPE_FIXTURES "/tiny-gpt2/";
-    const QString tokenizer = TSCOPE_SOURCE_DIR "/resources/gpt2-tokenizer/";
-    return {{"config.json", model + "config.json"},
-            {"model.safetensors", model + "model.safetensors"},
-            {"vocab.json", tokenizer + "vocab.json"},
-            {"merges.txt", tokenizer + "merges.txt"}};
-}
-
 }  // namespace
 
 class DownloadDialogTest : public QObject {
@@ -55,7 +46,7 @@ class DownloadDialogTest : public QObject {
   private slots:
     void init() {
         store_ = std::make_unique<QTemporaryDir>();
-        hub_ = std::make_unique<FakeHub>(kRepo, fixtureFiles());
+        hub_ = std::make_unique<FakeHub>(kRepo, fixtureModelFiles());
         QVERIFY(hub_->listen());
     }
 
@@ -136,7 +127,7 @@ class DownloadDialogTest : public QObject {
         // "installed" once the directory holds a model; choosing it opens it, keeping the prompt
         const QString installed = download::modelDir(o.modelsDir, "gpt2");
         QVERIFY(QDir().mkpath(installed));
-        const auto files = fixtureFiles();
+        const auto files = fixtureModelFiles();
         for (const auto& [name, path] : files.asKeyValueRange())
             QVERIFY(QFile::copy(path, installed + "/" + name));
         QVERIFY2(menu.catalogLabel(gpt2).endsWith("installed"),
