@@ -22,27 +22,16 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "ui/attention_view.h"
+#include "ui/embeddings_view.h"
 #include "ui/generation_bar.h"
 #include "ui/help_dialog.h"
+#include "ui/layers_view.h"
 #include "ui/model_menu.h"
 #include "ui/output_view.h"
 #include "ui/plot_style.h"
 #include "ui/session.h"
 #include "ui/tokens_view.h"
-
-// The other helper's views; the window still builds (with a placeholder tab) without them.
-#if __has_include("ui/embeddings_view.h")
-#include "ui/embeddings_view.h"
-#define TSCOPE_HAVE_EMBEDDINGS_VIEW 1
-#endif
-#if __has_include("ui/attention_view.h")
-#include "ui/attention_view.h"
-#define TSCOPE_HAVE_ATTENTION_VIEW 1
-#endif
-#if __has_include("ui/layers_view.h")
-#include "ui/layers_view.h"
-#define TSCOPE_HAVE_LAYERS_VIEW 1
-#endif
 
 namespace tscope::ui {
 
@@ -50,28 +39,6 @@ namespace {
 
 constexpr double kZoomStep = 1.15;
 const QStringList kViewOrder = {"tokens", "embeddings", "attention", "layers", "output"};
-
-// Stands in for a view that is not part of this build.
-class PlaceholderView : public View {
-  public:
-    PlaceholderView(Session* session, QString name, QString title, QWidget* parent)
-        : View(session, parent), name_(std::move(name)), title_(std::move(title)) {
-        auto* label = new QLabel(title_ + " view is not part of this build", this);
-        label->setAlignment(Qt::AlignCenter);
-        (new QVBoxLayout(this))->addWidget(label);
-    }
-    QString viewName() const override { return name_; }
-    QString title() const override { return title_; }
-    QString csv() const override { return {}; }
-
-  private:
-    QString name_, title_;
-};
-
-template <typename T>
-View* makeView(Session* session, QWidget* parent) {
-    return new T(session, parent);
-}
 
 QString formatCount(int64_t n) {
     if (n >= 1'000'000'000) return QString::number(double(n) / 1e9, 'f', 2) + " B";
@@ -123,27 +90,17 @@ void MainWindow::createViews() {
     views_["tokens"] = tokens_;
 
     output_ = new OutputView(session_, this);
-    const QList<QPair<QString, QString>> others = {
-        {"embeddings", "Embeddings"}, {"attention", "Attention"}, {"layers", "Layers"}};
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
-    for (const auto& [name, title] : others) {
-        View* view = nullptr;
-#ifdef TSCOPE_HAVE_EMBEDDINGS_VIEW
-        if (name == "embeddings") view = makeView<EmbeddingsView>(session_, tabs_);
-#endif
-#ifdef TSCOPE_HAVE_ATTENTION_VIEW
-        if (name == "attention") view = makeView<AttentionView>(session_, tabs_);
-#endif
-#ifdef TSCOPE_HAVE_LAYERS_VIEW
-        if (name == "layers") view = makeView<LayersView>(session_, tabs_);
-#endif
-        if (!view) view = new PlaceholderView(session_, name, title, tabs_);
+    const QList<QPair<QString, View*>> tabbed = {
+        {"embeddings", new EmbeddingsView(session_, tabs_)},
+        {"attention", new AttentionView(session_, tabs_)},
+        {"layers", new LayersView(session_, tabs_)},
+        {"output", output_}};
+    for (const auto& [name, view] : tabbed) {
         views_[name] = view;
         tabs_->addTab(view, view->title());
     }
-    views_["output"] = output_;
-    tabs_->addTab(output_, output_->title());
     tabs_->setCurrentWidget(output_);
 
     auto* central = new QWidget(this);
