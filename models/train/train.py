@@ -96,33 +96,63 @@ class GPT(nn.Module):
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
 
-    def forward(self, idx, want_probs=False):
+    def init_query_key(self, std):
+        """Queries and keys drawn wider than GPT-2's 0.02: with 0.02 every score q.k/sqrt(d) is
+        about 0.05, attention starts flat, and the gradient of the bilinear q.k is proportional
+        to that small scale, so heads stayed near uniform through our whole CPU budget."""
+        with torch.no_grad():
+            for block in self.h:
+                c = block.c_attn.weight.shape[1]
+                nn.init.normal_(block.c_attn.weight[: 2 * c], std=std)  # rows: q then k, then v
+
+    def init_sinusoidal_positions(self, std):
+        """wpe starts as the original Transformer's sinusoids (then is learned as usual): a fixed
+        offset is then a rotation of each frequency pair, so a query/key map for "the previous
+        token" is linear and gradient descent finds it early, instead of first having to give
+        256 random position vectors a geometry."""
+        n, c = self.wpe.weight.shape
+        pos = torch.arange(n, dtype=torch.float32)[:, None]
+        freq = torch.exp(-math.log(10000.0) * torch.arange(0, c, 2, dtype=torch.float32) / c)
+        table = torch.zeros(n, c)
+        table[:, 0::2], table[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
+        with torch.no_grad():
+            self.wpe.weight.copy_(table * std * math.sqrt(2))  # per-entry std `std`
+
+    def forward(self, idx, want_probs=False, vocab_ids=None):
+        """logits (B, T, V), or (B, T, len(vocab_ids)) over just those tokens when given."""
         T = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(T, device=idx.device))
         all_probs = []
         for block in self.h:
             x, probs = block(x, want_probs)
             all_probs.append(probs)
-        logits = self.ln_f(x) @ self.wte.weight.T  # LM head tied to wte, as in GPT-2
+        unembed = self.wte.weight if vocab_ids is None else self.wte.weight[vocab_ids]
+        logits = self.ln_f(x) @ unembed.T  # LM head tied to wte, as in GPT-2
         return logits, all_probs
 
 
 # ---------------------------------------------------------------- training
 
 class CrossEntropy(torch.autograd.Function):
-    """Fused next-token loss: torch 1.13's log_softmax backward on CPU is single-threaded and took
-    a third of each step over the 50257-way output; this halves that cost with the same value."""
+    """Fused next-token loss. On this CPU torch 1.13's exp is the costliest op after the matmuls
+    (one 2048 x 30832 exp took as long as a third of the step), so the softmax is computed once,
+    in place, kept for backward, and reused as the gradient buffer."""
 
     @staticmethod
     def forward(ctx, logits, targets):  # logits (N, V), targets (N,)
-        lse = torch.logsumexp(logits, -1)
-        ctx.save_for_backward(logits, lse, targets)
-        return (lse - logits.gather(1, targets[:, None])[:, 0]).mean()
+        picked = logits.gather(1, targets[:, None])[:, 0]
+        peak = logits.max(-1, keepdim=True).values
+        probs = (logits - peak).exp_()
+        total = probs.sum(-1, keepdim=True)
+        probs.div_(total)
+        ctx.save_for_backward(probs, targets)
+        lse = peak[:, 0] + total[:, 0].log()
+        return (lse - picked).mean()
 
     @staticmethod
     def backward(ctx, grad_out):
-        logits, lse, targets = ctx.saved_tensors
-        grad = torch.exp(logits - lse[:, None])  # softmax
+        probs, targets = ctx.saved_tensors
+        grad = probs  # softmax - onehot, scaled; the saved buffer is not needed again
         grad[torch.arange(len(targets)), targets] -= 1
         grad *= grad_out / len(targets)
         return grad, None
@@ -155,9 +185,36 @@ def repeat_rows(data, batch, T, gen):
     return torch.stack(rows)
 
 
-def next_token_loss(model, rows):
-    logits, _ = model(rows[:, :-1])
-    return CrossEntropy.apply(logits.view(-1, logits.shape[-1]), rows[:, 1:].reshape(-1))
+class SeenVocab:
+    """The token ids that occur in the training novels (30,832 of 50,257). Only these can ever be
+    a training target, so the softmax is taken over them alone: the output layer is most of a
+    step's cost and this makes it 1.6x cheaper. The other rows of wte are filled at export."""
+
+    def __init__(self, train_ids):
+        counts = np.bincount(train_ids, minlength=CONFIG["vocab_size"])
+        counts[EOT] = max(counts[EOT], 1)
+        self.counts = counts
+        self.ids = torch.from_numpy(np.nonzero(counts)[0])
+        self.index = torch.full((CONFIG["vocab_size"],), -1, dtype=torch.int64)
+        self.index[self.ids] = torch.arange(len(self.ids))
+
+
+def next_token_loss(model, rows, seen=None, frequent=None):
+    """Mean next-token loss of (B, T+1) rows: softmax over the whole vocabulary, over the seen
+    tokens, or (`frequent` given) over those ids plus this batch's targets. The last is a
+    truncated softmax: 4x cheaper, and it slightly over-rates rare tokens (they are pushed down
+    only in steps where they occur), so training ends with a stretch over all seen tokens."""
+    if frequent is not None:
+        candidates, targets = torch.unique(torch.cat([frequent, rows[:, 1:].reshape(-1)]), return_inverse=True)
+        targets = targets[len(frequent):]
+        logits, _ = model(rows[:, :-1], vocab_ids=candidates)
+    elif seen is None:
+        logits, _ = model(rows[:, :-1])
+        targets = rows[:, 1:]
+    else:
+        logits, _ = model(rows[:, :-1], vocab_ids=seen.ids)
+        targets = seen.index[rows[:, 1:]]
+    return CrossEntropy.apply(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
 def lr_at(step, steps, peak, warmup):
@@ -167,13 +224,30 @@ def lr_at(step, steps, peak, warmup):
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def param_groups(model, pos_decay):
+    """Weight decay 0.1 on matrices, none on biases and layer norms; wpe optionally exempt. Token
+    embeddings grow to std ~0.15 (they are the output layer too) while decay holds wpe near its
+    0.02 init: after ln_1 position is then ~1 % of the signal and no head can find "the previous
+    token"."""
+    decay, plain = [], []
+    for name, p in model.named_parameters():
+        keep = p.dim() < 2 or (name == "wpe.weight" and not pos_decay)
+        (plain if keep else decay).append(p)
+    return [{"params": decay, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}]
+
+
 def cmd_train(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     data = torch.from_numpy(np.load(CACHE / "train.npy").astype(np.int64))
-    T = CONFIG["n_positions"]
+    T = args.context or CONFIG["n_positions"]
     model = GPT(CONFIG)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
+    if args.positions == "sinusoidal":
+        model.init_sinusoidal_positions(args.pos_std)
+    model.init_query_key(args.qk_std)
+    seen = SeenVocab(data.numpy()) if args.vocab == "seen" else None
+    frequent = torch.from_numpy(np.argsort(-seen.counts, kind="stable")[: args.frequent]) if args.frequent else None
+    opt = torch.optim.AdamW(param_groups(model, args.pos_decay), lr=args.lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(args.seed)
     start, base_wall = 0, 0.0
     ckpt = CACHE / args.ckpt
@@ -192,11 +266,11 @@ def cmd_train(args):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
         rows = batch_rows(data, args.batch, T, args.repeat_frac, gen)
-        loss = next_token_loss(model, rows)
+        loss = next_token_loss(model, rows, seen, frequent if step < args.frequent_until else None)
         if args.repeat_batch:  # plus short rows that repeat a passage, in the same step
             repeats = repeat_rows(data, args.repeat_batch, args.repeat_len, gen)
             share = repeats.numel() / (repeats.numel() + rows.numel())  # weight by tokens
-            loss = (1 - share) * loss + share * next_token_loss(model, repeats)
+            loss = (1 - share) * loss + share * next_token_loss(model, repeats, seen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -206,7 +280,7 @@ def cmd_train(args):
         print(line, file=log, flush=True)
         if (step + 1) % 50 == 0 or step + 1 in (args.steps, args.stop_at):
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                        "step": step + 1, "wall_s": base_wall + elapsed}, ckpt)
+                        "step": step + 1, "wall_s": base_wall + elapsed, "seen_vocab": seen is not None}, ckpt)
 
 
 # ---------------------------------------------------------------- evaluation and export
@@ -250,8 +324,10 @@ def ngram_baselines(train, held):
     return uni, bi, lam
 
 
-def head_stats(model, held, T):
-    """Per head: mean attention to the previous token, to position 0, and induction score."""
+def head_stats(model, held, T, seen):
+    """Per head: mean attention to the previous token, to position 0, and induction score. The
+    repeated random sequence draws from tokens that occur at least 100 times in training: a
+    token the model never saw has no learned embedding to match on."""
     n_layer, n_head = CONFIG["n_layer"], CONFIG["n_head"]
     prev = np.zeros((n_layer, n_head))
     first = np.zeros((n_layer, n_head))
@@ -263,8 +339,9 @@ def head_stats(model, held, T):
             prev[l] = p[:, :, t, t - 1].mean(dim=(0, 2)).numpy()
             first[l] = p[:, :, 1:, 0].mean(dim=(0, 2)).numpy()
         g = torch.Generator().manual_seed(0)
-        L = 50
-        rnd = torch.randint(1000, 20000, (8, L), generator=g)
+        L = min(50, (T - 1) // 2)  # two copies and the leading EOT fit in T
+        common = torch.from_numpy(np.nonzero(seen.counts >= 100)[0])
+        rnd = common[torch.randint(0, len(common), (8, L), generator=g)]
         seq = torch.cat([torch.full((8, 1), EOT), rnd, rnd], dim=1)
         _, probs = model(seq, want_probs=True)
         ind = np.zeros((n_layer, n_head))
@@ -272,6 +349,19 @@ def head_stats(model, held, T):
             t = torch.arange(L + 1, 2 * L + 1)  # second copy: attend to the token after the earlier occurrence
             ind[l] = p[:, :, t, t - L + 1].mean(dim=(0, 2)).numpy()
     return prev, first, ind
+
+
+def ablation_loss(model, held, T, windows, layer, head):
+    """Held-out loss with one head's output removed (its columns of c_proj zeroed): how much the
+    model relies on that head."""
+    proj = model.h[layer].attn_proj.weight  # (C, C): input columns are the heads' outputs
+    hd = proj.shape[1] // CONFIG["n_head"]
+    saved = proj[:, head * hd:(head + 1) * hd].clone()
+    with torch.no_grad():
+        proj[:, head * hd:(head + 1) * hd] = 0
+        loss = heldout_loss(model, held, T, windows)
+        proj[:, head * hd:(head + 1) * hd] = saved
+    return loss
 
 
 def sample(model, enc_dec, prompt_ids, steps, seed):
@@ -325,6 +415,75 @@ def write_safetensors(path, tensors):
             f.write(blob)
 
 
+def final_hidden(model, ids, T, windows):
+    """ln_f outputs over `windows` windows of `ids`: (windows * T, C)."""
+    with torch.no_grad():
+        x = torch.from_numpy(ids[:windows * T].astype(np.int64)).view(windows, T)
+        h = model.wte(x) + model.wpe(torch.arange(T))
+        for block in model.h:
+            h, _ = block(h)
+        return model.ln_f(h).reshape(-1, h.shape[-1])
+
+
+def unseen_mass(model, ids, T, windows, unseen):
+    """Mean probability the model gives to never-seen tokens, over `windows` windows of `ids`."""
+    with torch.no_grad():
+        x = torch.from_numpy(ids[:windows * T].astype(np.int64)).view(windows, T)
+        p = model(x)[0].softmax(-1)
+        return p[..., unseen].sum(-1).mean().item()
+
+
+def fill_unseen_rows(model, seen, train, T):
+    """Rows of wte for tokens absent from the training novels got no gradient (see SeenVocab).
+    They all get one vector w, chosen so that together they take as little probability as
+    possible: minimise log sum_t (#unseen) exp(h_t.w - lse_t) over final hidden states h_t of
+    training text, a convex problem, with |w| at most the largest seen row's norm. Full-vocabulary
+    training would push those rows the same way, down along the hidden states."""
+    unseen = torch.from_numpy(np.nonzero(seen.counts == 0)[0])
+    fit, check = train[1_000_000:], train[3_000_000:]
+    h = final_hidden(model, fit, T, 16)  # (N, C)
+    with torch.no_grad():
+        rows = model.wte.weight[seen.ids]
+        lse = torch.logsumexp(h @ rows.T, -1)  # (N,) over the seen tokens
+        radius = rows.norm(dim=1).max()
+    w = rows[seen.counts[seen.ids] == 1].mean(0).clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=0.02)
+    for _ in range(300):
+        objective = torch.logsumexp(h @ w - lse, 0)
+        opt.zero_grad()
+        objective.backward()
+        opt.step()
+        with torch.no_grad():
+            w *= torch.clamp(radius / w.norm(), max=1.0)
+    with torch.no_grad():
+        model.wte.weight[unseen] = w.detach().half().float()
+    return {"unseen_tokens": len(unseen), "unseen_mass_train": unseen_mass(model, check, T, 8, unseen)}
+
+
+def cmd_probe(args):
+    """Head table and a quick held-out loss of a checkpoint, while training runs."""
+    torch.set_num_threads(1)
+    state = torch.load(CACHE / args.ckpt)
+    model = GPT(CONFIG)
+    model.load_state_dict(state["model"])
+    model.eval()
+    held = np.load(CACHE / "heldout.npy")
+    seen = SeenVocab(np.load(CACHE / "train.npy"))
+    T = args.context or CONFIG["n_positions"]
+    prev, first, ind = head_stats(model, held, T, seen)
+    with torch.no_grad():
+        x = torch.from_numpy(held[:4 * T + 1].astype(np.int64))
+        rows = torch.stack([x[w * T:(w + 1) * T + 1] for w in range(4)])
+        logits, _ = model(rows[:, :-1], vocab_ids=seen.ids)
+        targets = seen.index[rows[:, 1:]]  # -1: a token absent from training, skipped here
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-1).item()
+    print(f"step {state['step']} held-out (4 windows, seen tokens only) {loss:.3f}")
+    print("layer head  prev  first  induction")
+    for l in range(CONFIG["n_layer"]):
+        for h in range(CONFIG["n_head"]):
+            print(f"{l:5d} {h:4d} {prev[l, h]:.3f} {first[l, h]:.3f} {ind[l, h]:.3f}")
+
+
 def cmd_export(args):
     state = torch.load(CACHE / args.ckpt)
     model = GPT(CONFIG)
@@ -333,6 +492,12 @@ def cmd_export(args):
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.half().float())
+    held = np.load(CACHE / "heldout.npy")
+    train = np.load(CACHE / "train.npy")
+    seen = SeenVocab(train)
+    T = CONFIG["n_positions"]
+    model.eval()
+    fill = fill_unseen_rows(model, seen, train, T) if state.get("seen_vocab", True) else {}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_safetensors(out / "model.safetensors", export_tensors(model))
@@ -344,23 +509,26 @@ def cmd_export(args):
     tok = Path(args.tokenizer)
     for f in ("vocab.json", "merges.txt"):
         shutil.copyfile(tok / f, out / f)
-    held = np.load(CACHE / "heldout.npy")
-    train = np.load(CACHE / "train.npy")
-    T = CONFIG["n_positions"]
     enc = gpt2_bpe.Encoder(tok / "vocab.json", tok / "merges.txt")
     inv = {v: k for k, v in enc.encoder.items()}
     byte_dec = {c: b for b, c in enc.byte_encoder.items()}
     dec = lambda ids: bytes(byte_dec[c] for i in ids for c in inv[i]).decode("utf-8", errors="replace")
-    model.eval()
     uni, bi, lam = ngram_baselines(train, held)
-    prev, first, ind = head_stats(model, held, T)
+    prev, first, ind = head_stats(model, held, T, seen)
+    # the clearest head by its strongest role, and what removing it costs
+    role = np.maximum(np.maximum(prev, first), ind)
+    clear_layer, clear_head = (int(i) for i in np.unravel_index(role.argmax(), role.shape))
+    loss_fixed = heldout_loss(model, held, T, 16)
     stats = {
         "config": CONFIG, "steps": state["step"], "wall_s": state.get("wall_s"),
         "train_tokens": int(len(train)), "heldout_tokens": int(len(held)),
-        "heldout_loss_fixed_slice": heldout_loss(model, held, T, 16),
+        "heldout_loss_fixed_slice": loss_fixed,
+        "clearest_head": [clear_layer, clear_head],
+        "heldout_loss_fixed_slice_without_clearest_head": ablation_loss(model, held, T, 16, clear_layer, clear_head),
         "heldout_loss_slice": "first 16 x 256 tokens of heldout (pg174 then pg42), next-token loss, nats/token",
         "heldout_loss_all": heldout_loss(model, held, T, min(200, len(held) // T - 1)),
         "train_loss": heldout_loss(model, train[1_000_000:], T, 64),
+        **fill,
         "unigram_heldout": uni, "bigram_heldout": bi, "bigram_mix_weight": lam,
         "prev_token": prev.round(3).tolist(), "first_token": first.round(3).tolist(), "induction": ind.round(3).tolist(),
         "sample": sample(model, dec, enc.encode("It was a dark and stormy night"), 80, args.seed),
@@ -378,16 +546,24 @@ def main():
     pr.add_argument("--corpus", default=str(HERE / "../../../shared/corpus"))
     pr.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
     tr = sub.add_parser("train")
-    tr.add_argument("--steps", type=int, default=800)
-    tr.add_argument("--batch", type=int, default=8)
-    tr.add_argument("--lr", type=float, default=2e-3)
-    tr.add_argument("--warmup", type=int, default=40)
+    tr.add_argument("--steps", type=int, default=2400, help="length of the lr schedule")
+    tr.add_argument("--batch", type=int, default=8, help="rows of n_positions tokens per step")
+    tr.add_argument("--lr", type=float, default=3e-3)
+    tr.add_argument("--warmup", type=int, default=100)
     tr.add_argument("--seed", type=int, default=1337)
     tr.add_argument("--threads", type=int, default=2)
     tr.add_argument("--resume", action="store_true")
     tr.add_argument("--stop-at", type=int, default=0, help="stop after this step (schedule unchanged)")
     tr.add_argument("--ckpt", default="ckpt.pt", help="checkpoint file in cache/ to write (and resume)")
     tr.add_argument("--init-from", default="", help="start from this checkpoint's weights in cache/")
+    tr.add_argument("--context", type=int, default=0, help="training row length (0 = n_positions)")
+    tr.add_argument("--vocab", choices=("seen", "all"), default="seen", help="softmax over the tokens of the training text, or all 50257")
+    tr.add_argument("--frequent", type=int, default=0, help="truncated softmax: the N most frequent tokens + batch targets")
+    tr.add_argument("--frequent-until", type=int, default=10**9, help="step from which the softmax is over all seen tokens again")
+    tr.add_argument("--positions", choices=("sinusoidal", "random"), default="sinusoidal", help="wpe init")
+    tr.add_argument("--pos-std", type=float, default=0.1, help="per-entry std of the sinusoidal wpe")
+    tr.add_argument("--pos-decay", type=int, default=0, help="1: weight-decay wpe like other matrices")
+    tr.add_argument("--qk-std", type=float, default=0.1, help="init std of query/key weights (GPT-2: 0.02)")
     tr.add_argument("--repeat-frac", type=float, default=0.0, help="share of rows that repeat a passage")
     tr.add_argument("--repeat-batch", type=int, default=0, help="extra rows per step that tile a passage")
     tr.add_argument("--repeat-len", type=int, default=128, help="length of those rows")
@@ -396,8 +572,11 @@ def main():
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
     ex.add_argument("--seed", type=int, default=1337)
     ex.add_argument("--ckpt", default="ckpt.pt", help="checkpoint file in cache/ to export")
+    pb = sub.add_parser("probe")
+    pb.add_argument("--ckpt", default="ckpt.pt")
+    pb.add_argument("--context", type=int, default=0, help="window length (0 = n_positions)")
     args = p.parse_args()
-    {"prepare": cmd_prepare, "train": cmd_train, "export": cmd_export}[args.cmd](args)
+    {"prepare": cmd_prepare, "train": cmd_train, "export": cmd_export, "probe": cmd_probe}[args.cmd](args)
 
 
 if __name__ == "__main__":
