@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots (and models/clearest_head.png) on the bundled model:
+#   docs/screenshots/make.sh [BUILD_DIR]        (default: build; needs xvfb-run)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tscope="${1:-build}/app/tscope"
+prompt="It was a dark and stormy night; the wind howled, and Mr. Holmes sat by the fire."
+shot() {  # shot FILE ARGS...
+    local file=$1; shift
+    xvfb-run -a -s "-screen 0 1600x1000x24" "$tscope" --model models/default --prompt "$prompt" \
+        --screenshot "$file" "$@"
+}
+shot docs/screenshots/tokens.png --view tokens --generate 6
+shot docs/screenshots/embeddings.png --view embeddings
+shot docs/screenshots/attention.png --view attention --layer 0 --head 3
+shot docs/screenshots/layers.png --view layers
+shot docs/screenshots/output.png --view output
+layer_head=$(python3 -c "import json; print(*json.load(open('models/default/stats.json'))['clearest_head'])")
+read -r layer head <<<"$layer_head"
+prompt="It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness."
+shot models/clearest_head.png --view attention --layer "$layer" --head "$head"
