@@ -351,6 +351,18 @@ def head_stats(model, held, T, seen):
     return prev, first, ind
 
 
+def offset_profile(model, held, T, layer, head, offsets=5):
+    """One head on 8 held-out windows: mean weight on the keys 0..offsets-1 back from the query
+    (0 = itself), and how often the previous token is its strongest key."""
+    with torch.no_grad():
+        x = torch.from_numpy(held[:8 * T].astype(np.int64)).view(8, T)
+        p = model(x, want_probs=True)[1][layer][:, head]  # (B, T, T)
+        t = torch.arange(offsets - 1, T)
+        weights = [round(float(p[:, t, t - k].mean()), 3) for k in range(offsets)]
+        argmax_prev = float((p[:, t].argmax(-1) == t - 1).float().mean())
+    return {"weight_by_offset": weights, "previous_is_strongest": round(argmax_prev, 3)}
+
+
 def ablation_loss(model, held, T, windows, layer, head):
     """Held-out loss with one head's output removed (its columns of c_proj zeroed): how much the
     model relies on that head."""
@@ -524,6 +536,7 @@ def cmd_export(args):
         "train_tokens": int(len(train)), "heldout_tokens": int(len(held)),
         "heldout_loss_fixed_slice": loss_fixed,
         "clearest_head": [clear_layer, clear_head],
+        "clearest_head_profile": offset_profile(model, held, T, clear_layer, clear_head),
         "heldout_loss_fixed_slice_without_clearest_head": ablation_loss(model, held, T, 16, clear_layer, clear_head),
         "heldout_loss_slice": "first 16 x 256 tokens of heldout (pg174 then pg42), next-token loss, nats/token",
         "heldout_loss_all": heldout_loss(model, held, T, min(200, len(held) // T - 1)),
