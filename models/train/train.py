@@ -246,7 +246,8 @@ def cmd_train(args):
         model.init_sinusoidal_positions(args.pos_std)
     model.init_query_key(args.qk_std)
     seen = SeenVocab(data.numpy()) if args.vocab == "seen" else None
-    frequent = torch.from_numpy(np.argsort(-seen.counts, kind="stable")[: args.frequent]) if args.frequent else None
+    counts = np.bincount(data.numpy(), minlength=CONFIG["vocab_size"])
+    frequent = torch.from_numpy(np.argsort(-counts, kind="stable")[: args.frequent]) if args.frequent else None
     opt = torch.optim.AdamW(param_groups(model, args.pos_decay), lr=args.lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(args.seed)
     start, base_wall = 0, 0.0
