@@ -118,17 +118,21 @@ class GPT(nn.Module):
         with torch.no_grad():
             self.wpe.weight.copy_(table * std * math.sqrt(2))  # per-entry std `std`
 
-    def forward(self, idx, want_probs=False, vocab_ids=None):
-        """logits (B, T, V), or (B, T, len(vocab_ids)) over just those tokens when given."""
+    def final_hidden(self, idx, want_probs=False):
+        """ln_f output (B, T, C) and each layer's attention probabilities (or Nones)."""
         T = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(T, device=idx.device))
         all_probs = []
         for block in self.h:
             x, probs = block(x, want_probs)
             all_probs.append(probs)
+        return self.ln_f(x), all_probs
+
+    def forward(self, idx, want_probs=False, vocab_ids=None):
+        """logits (B, T, V), or (B, T, len(vocab_ids)) over just those tokens when given."""
+        h, all_probs = self.final_hidden(idx, want_probs)
         unembed = self.wte.weight if vocab_ids is None else self.wte.weight[vocab_ids]
-        logits = self.ln_f(x) @ unembed.T  # LM head tied to wte, as in GPT-2
-        return logits, all_probs
+        return h @ unembed.T, all_probs  # LM head tied to wte, as in GPT-2
 
 
 # ---------------------------------------------------------------- training
@@ -432,10 +436,7 @@ def final_hidden(model, ids, T, windows):
     """ln_f outputs over `windows` windows of `ids`: (windows * T, C)."""
     with torch.no_grad():
         x = torch.from_numpy(ids[:windows * T].astype(np.int64)).view(windows, T)
-        h = model.wte(x) + model.wpe(torch.arange(T))
-        for block in model.h:
-            h, _ = block(h)
-        return model.ln_f(h).reshape(-1, h.shape[-1])
+        return model.final_hidden(x)[0].reshape(windows * T, -1)
 
 
 def unseen_mass(model, ids, T, windows, unseen):
