@@ -18,6 +18,25 @@ namespace tscope::ui {
 
 namespace {
 
+// Over less than 1.6 decades QCPAxisTickerLog falls back to linear ticks (10, 20, 30, 40, 50),
+// which crowd together at the top of a log scale; residual norms often span just that much, so
+// there the ticks step 1-2-5 instead.
+class OneTwoFiveLogTicker : public QCPAxisTickerLog {
+  protected:
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override {
+        if (range.lower <= 0 || std::log10(range.upper / range.lower) >= 1.6)
+            return QCPAxisTickerLog::createTickVector(tickStep, range);
+        QVector<double> ticks;
+        for (double decade = std::pow(10.0, std::floor(std::log10(range.lower)));
+             decade <= range.upper; decade *= 10)
+            for (double mantissa : {1.0, 2.0, 5.0})
+                if (const double tick = mantissa * decade;
+                    tick >= range.lower && tick <= range.upper)
+                    ticks.append(tick);
+        return ticks;
+    }
+};
+
 // Tick stride so labels (one text line each) never overlap: 1, 2, 5, 10, 20, 50, ...
 int niceStride(double visibleCells, double axisPixels, double labelPixels) {
     if (axisPixels <= 0 || visibleCells <= 0) return 1;
@@ -262,7 +281,7 @@ void Heatmap::setLogarithmic(bool on) {
     logarithmic_ = on;
     map_->setDataScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (on)
-        scale_->axis()->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+        scale_->axis()->setTicker(QSharedPointer<OneTwoFiveLogTicker>::create());
     else
         scale_->axis()->setTicker(QSharedPointer<QCPAxisTicker>::create());
     updateRange();

@@ -95,6 +95,23 @@ class LayersViewTest : public QObject {
         }
     }
 
+    // Norms spanning about one decade (3..50): the colour scale's ticks must stay spread out on
+    // the log axis (1-2-5 steps), not QCustomPlot's linear fallback of 10, 20, 30, 40, 50.
+    void logScaleTicksSpreadOverAShortRange() {
+        Heatmap map;
+        map.resize(300, 400);
+        map.setLogarithmic(true);
+        const std::vector<float> norms = {3, 7, 12, 25, 50, 41};
+        map.setValues(norms.data(), 2, 3);
+        map.show();
+        map.plot()->replot(QCustomPlot::rpImmediateRefresh);
+        const QVector<double> ticks = map.colorScale()->axis()->tickVector();
+        QVERIFY2(ticks.size() >= 2, qPrintable(QString("%1 ticks").arg(ticks.size())));
+        for (int i = 1; i < ticks.size(); ++i)
+            QVERIFY2(ticks[i] / ticks[i - 1] >= 2 - 1e-9,
+                     qPrintable(QString("ticks %1 then %2").arg(ticks[i - 1]).arg(ticks[i])));
+    }
+
     void logitLensAfterTheLastBlockIsTheModelsPrediction() {
         const Capture& c = capture();
         const int L = int(c.layers.size()), lastRow = 2 * L - 1;
