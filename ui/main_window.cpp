@@ -87,18 +87,16 @@ void MainWindow::createViews() {
                              QDockWidget::DockWidgetClosable);
     tokensDock_->setTitleBarWidget(new QWidget(tokensDock_));  // the view has its own headings
     addDockWidget(Qt::TopDockWidgetArea, tokensDock_);
-    views_["tokens"] = tokens_;
+    views_[tokens_->viewName()] = tokens_;
 
     output_ = new OutputView(session_, this);
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
-    const QList<QPair<QString, View*>> tabbed = {
-        {"embeddings", new EmbeddingsView(session_, tabs_)},
-        {"attention", new AttentionView(session_, tabs_)},
-        {"layers", new LayersView(session_, tabs_)},
-        {"output", output_}};
-    for (const auto& [name, view] : tabbed) {
-        views_[name] = view;
+    const std::initializer_list<View*> tabbed = {new EmbeddingsView(session_, tabs_),
+                                                 new AttentionView(session_, tabs_),
+                                                 new LayersView(session_, tabs_), output_};
+    for (View* view : tabbed) {
+        views_[view->viewName()] = view;
         tabs_->addTab(view, view->title());
     }
     tabs_->setCurrentWidget(output_);
