@@ -15,13 +15,27 @@
 
 #include "core/capture.h"
 #include "core/model.h"
+#include "core/ops.h"
 
 namespace tscope {
 
 enum class OverflowPolicy { Refuse, TruncateLeft };
 
+// Interventions and observers (research tools, tests). Each is called on the new rows
+// [t0, t0 + n) of a run; the interventions may change their rows in place, and what they change
+// flows on through the model and into the capture.
+struct ForwardHooks {
+    std::function<void(int layer, ops::MatRef x, Eigen::Index t0)> residualIn;  // [n,C] into block
+    std::function<void(int layer, ops::MatRef heads, Eigen::Index t0)> headOutputs;   // [n,C]
+    std::function<void(int layer, ops::MatRef act, Eigen::Index t0)> mlpActivations;  // [n,F]
+    // Each head's probabilities [n,T]; called from the heads' threads, concurrently.
+    std::function<void(int layer, int head, const ops::ConstMatRef& probs, Eigen::Index t0)>
+        attentionProbs;
+};
+
 struct ForwardOptions {
     CaptureOptions capture;
+    ForwardHooks hooks;
     OverflowPolicy overflow = OverflowPolicy::Refuse;
     int threads = 0;  // 0 = all cores
 };
@@ -49,7 +63,10 @@ class Forward {
 
     int length() const { return int(tokens_.size()); }
     const std::vector<int>& tokens() const { return tokens_; }
-    const Capture& capture() const { return capture_; }
+    // A view of the current state; cheap (no copy of the activations), valid for as long as it
+    // is held, whatever the engine does next.
+    Capture capture() const;
+    const Vector& logitsLast() const { return *last_; }  // [V] after the last position
     const Model& model() const { return *model_; }
     std::shared_ptr<const Model> modelPtr() const { return model_; }
     const ForwardOptions& options() const { return options_; }
@@ -59,8 +76,9 @@ class Forward {
     std::shared_ptr<const Model> model_;
     ForwardOptions options_;
     std::vector<int> tokens_;
-    Capture capture_;
-    std::unique_ptr<Impl> impl_;  // KV cache and scratch
+    std::shared_ptr<ActivationStore> store_;  // the KV cache and the kept activations
+    std::shared_ptr<const Vector> last_;      // [V] logits after the last position
+    std::unique_ptr<Impl> impl_;              // scratch
 };
 
 }  // namespace tscope

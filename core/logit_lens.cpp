@@ -37,22 +37,22 @@ std::vector<TokenScore> logitLens(const Model& model, const Eigen::Ref<const Vec
 
 std::vector<TokenScore> logitLens(const Model& model, const Capture& capture, int layer,
                                   LensPoint point, int position, int k) {
-    const int layers = int(capture.layers.size());
+    const int layers = capture.layers();
     if (layer < 0 || layer >= layers)
         throw Error("logit lens: layer " + std::to_string(layer) + " does not exist (0 .. " +
                     std::to_string(layers - 1) + ")");
     if (position < 0 || position >= capture.T)
         throw Error("logit lens: position " + std::to_string(position) +
                     " is outside the sequence (0 .. " + std::to_string(capture.T - 1) + ")");
-    const LayerCapture& L = capture.layers[size_t(layer)];
-    if (capture.options.level == CaptureLevel::None)
+    if (capture.options().level == CaptureLevel::None)
         throw Error(
-            "logit lens needs the residual stream: capture at CaptureLevel::Attention or "
-            "Full (this capture is CaptureLevel::None)");
-    if (!L.captured)
+            "logit lens needs the residual stream: capture at CaptureLevel::Residual "
+            "(this capture is CaptureLevel::None)");
+    if (!capture.keeps(layer))
         throw Error("logit lens needs the residual stream of layer " + std::to_string(layer) +
                     ", which this capture did not select; add it to CaptureOptions::layers");
-    const RowBuffer& resid = point == LensPoint::AfterAttention ? L.residMid : L.residPost;
+    const auto resid =
+        point == LensPoint::AfterAttention ? capture.residMid(layer) : capture.residPost(layer);
     return logitLens(model, resid.row(position).transpose(), k);
 }
 

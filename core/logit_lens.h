@@ -19,7 +19,7 @@ enum class LensPoint { AfterAttention, AfterMlp };
 
 // Top-k of one residual vector x [C].
 std::vector<TokenScore> logitLens(const Model& model, const Eigen::Ref<const Vector>& x, int k);
-// From a capture: the residual of `layer` at `position` (needs Attention level or more).
+// From a capture: the residual of `layer` at `position` (needs CaptureLevel::Residual).
 std::vector<TokenScore> logitLens(const Model& model, const Capture& capture, int layer,
                                   LensPoint point, int position, int k);
 

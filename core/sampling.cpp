@@ -111,6 +111,15 @@ std::vector<float> nextTokenDistribution(std::span<const float> logits,
     return probs;
 }
 
+float logSumExp(std::span<const float> logits) {
+    if (logits.empty()) return -std::numeric_limits<float>::infinity();
+    const float m = *std::max_element(logits.begin(), logits.end());
+    if (!std::isfinite(m)) return m;
+    double sum = 0;
+    for (float x : logits) sum += std::exp(double(x) - m);
+    return float(m + std::log(sum));
+}
+
 float entropyNats(std::span<const float> probs) {
     // H = −Σ p ln p over the normalised distribution; 0 · ln 0 counts as 0
     double total = 0;

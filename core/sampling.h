@@ -24,6 +24,9 @@ std::vector<float> nextTokenDistribution(std::span<const float> logits,
 
 float entropyNats(std::span<const float> probs);
 
+// log Σ exp(logits), stable (in double); −inf for an empty span.
+float logSumExp(std::span<const float> logits);
+
 // PCG32 (O'Neill): small, fast, identical on every platform.
 class Rng {
   public:

@@ -18,7 +18,7 @@ namespace {
 // One head's T×T probabilities as an n×n image, n = min(T, maxPixels): each pixel shows the
 // largest weight in its block, so a single strong key survives the downsampling. Blocks wholly
 // above the diagonal (the masked future) get `masked`.
-QImage thumbnail(const SquareBuffer& probs, int T, int maxPixels, QCPColorGradient& gradient,
+QImage thumbnail(const RowMatrix& probs, int T, int maxPixels, QCPColorGradient& gradient,
                  QRgb masked) {
     int n = std::min(T, maxPixels);
     QImage image(n, n, QImage::Format_RGB32);
@@ -46,13 +46,14 @@ std::vector<QImage> renderAll(const Snapshot& snapshot, QCPColorGradient gradien
     const Capture& capture = snapshot.capture;
     int T = capture.T;
     std::vector<QImage> images;
-    for (const LayerCapture& layer : capture.layers) {
-        for (const SquareBuffer& probs : layer.probs) {
+    for (int l = 0; l < capture.layers(); ++l) {
+        for (int h = 0; h < capture.heads(); ++h) {
             if (cancel) return {};
-            images.push_back(
-                layer.captured && T > 0 && probs.size() >= T
-                    ? thumbnail(probs, T, AttentionGrid::kThumbnailPixels, gradient, masked)
-                    : QImage());
+            // computed here, not cached: a sweep over every head would evict what views show
+            images.push_back(capture.keeps(l) && T > 0
+                                 ? thumbnail(capture.computePattern(l, h).probs, T,
+                                             AttentionGrid::kThumbnailPixels, gradient, masked)
+                                 : QImage());
         }
     }
     return images;
@@ -92,9 +93,8 @@ void AttentionGrid::render() {
     thumbnails_.clear();
     ready_ = false;
     const Capture* capture = snapshot_ ? &snapshot_->capture : nullptr;
-    layers_ = capture ? int(capture->layers.size()) : 0;
-    heads_ = layers_ > 0 ? int(capture->layers[0].probs.size()) : 0;
-    if (layers_ > 0 && heads_ == 0 && snapshot_->model) heads_ = snapshot_->model->config.n_head;
+    layers_ = capture ? capture->layers() : 0;
+    heads_ = layers_ > 0 ? capture->heads() : 0;
     updateGeometry();
     if (!snapshot_) {
         ready_ = true;

@@ -185,31 +185,22 @@ void AttentionMathPane::clear() {
 
 void AttentionMathPane::showRow(const Snapshot& snapshot, int layer, int head, int query) {
     const Capture& capture = snapshot.capture;
-    if (layer < 0 || layer >= int(capture.layers.size()) || query < 0 || query >= capture.T ||
-        !capture.layers[layer].captured || head < 0 ||
-        head >= int(capture.layers[layer].probs.size())) {
+    if (layer < 0 || query < 0 || query >= capture.T || !capture.keeps(layer) || head < 0 ||
+        head >= capture.heads()) {
         clear();
         return;
     }
-    const LayerCapture& L = capture.layers[layer];
-    int H = int(L.probs.size());
-    int D = int(L.q.cols()) / H;
+    const int D = int(capture.model().config.headDim());
     layer_ = layer;
     head_ = head;
     query_ = query;
-    // q_t and out_t: head h's columns [h·D, (h+1)·D)
-    auto slice = [&](const RowBuffer& buffer) {
-        auto row = buffer.row(query).segment(head * D, D);
-        return std::vector<float>(row.begin(), row.end());
-    };
-    q_ = slice(L.q);
-    out_ = slice(L.headOut);
-    scores_.resize(size_t(query) + 1);
-    weights_.resize(size_t(query) + 1);
-    for (int j = 0; j <= query; ++j) {
-        scores_[size_t(j)] = L.scores[size_t(head)](query, j);
-        weights_[size_t(j)] = L.probs[size_t(head)](query, j);
-    }
+    // q_t: head h's columns [h·D, (h+1)·D); the rest is one row of this head's attention
+    const auto q = capture.q(layer).row(query).segment(head * D, D);
+    q_.assign(q.begin(), q.end());
+    const AttentionQueryRow row = capture.attentionRow(layer, head, query);
+    out_.assign(row.out.begin(), row.out.end());
+    scores_.assign(row.scores.begin(), row.scores.end());
+    weights_.assign(row.probs.begin(), row.probs.end());
     keyLabels_ = tokenLabels(snapshot, 24);
 
     QString token = query < keyLabels_.size() ? keyLabels_[query] : QString();

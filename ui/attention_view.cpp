@@ -121,7 +121,7 @@ void AttentionView::onSnapshot() {
 }
 
 void AttentionView::rebuildSelectors() {
-    int layers = snapshot_ ? int(snapshot_->capture.layers.size()) : 0;
+    int layers = snapshot_ ? snapshot_->capture.layers() : 0;
     int heads = snapshot_ && snapshot_->model ? snapshot_->model->config.n_head : 0;
     if (layerBox_->count() != layers) {
         QSignalBlocker block(layerBox_);
@@ -171,25 +171,23 @@ void AttentionView::rebuildHeatmap() {
     shownAverage_ = average_;
     shownT_ = snapshot_ ? snapshot_->capture.T : -1;
     const Capture* capture = snapshot_ ? &snapshot_->capture : nullptr;
-    if (!capture || layer_ < 0 || head_ < 0 || capture->T == 0 ||
-        !capture->layers[size_t(layer_)].captured) {
+    if (!capture || layer_ < 0 || head_ < 0 || capture->T == 0 || !capture->keeps(layer_)) {
         heatmap_->clear();
         summary_->setText(capture && layer_ >= 0 ? tr("layer %1 was not captured").arg(layer_)
                                                  : QString());
         return;
     }
-    const LayerCapture& L = capture->layers[size_t(layer_)];
-    int T = capture->T;
+    const int T = capture->T, H = capture->heads();
     if (average_) {
         // mean over heads of softmax rows is still a distribution over keys
         RowMatrix mean = RowMatrix::Zero(T, T);
-        for (const SquareBuffer& probs : L.probs) mean += probs.view();
-        mean /= float(L.probs.size());
+        for (int h = 0; h < H; ++h) mean += capture->computePattern(layer_, h).probs;
+        mean /= float(H);
         heatmap_->setLowerTriangle(mean);
     } else {
-        heatmap_->setLowerTriangle(L.probs[size_t(head_)].view());
+        heatmap_->setLowerTriangle(capture->pattern(layer_, head_)->probs);
     }
-    QString what = average_ ? tr("mean of %1 heads").arg(L.probs.size()) : tr("head %1").arg(head_);
+    QString what = average_ ? tr("mean of %1 heads").arg(H) : tr("head %1").arg(head_);
     summary_->setText(tr("<b>Layer %1 · %2</b> &nbsp; T = %3 &nbsp; "
                          "<span style='color:%4'>click a row to pick the query · wheel to "
                          "zoom · double-click to reset</span>")
@@ -214,18 +212,21 @@ QString AttentionView::cellTooltip(int query, int key) const {
     };
     QString head = tr("query %1 → key %2").arg(label(query), label(key));
     if (key > query) return head + tr("\nmasked: a query never sees later keys");
-    const LayerCapture& L = snapshot_->capture.layers[size_t(layer_)];
+    const Capture& capture = snapshot_->capture;
+    if (!capture.keeps(layer_) || query >= capture.T) return head;
     if (average_) {
         QStringList perHead;
-        for (size_t h = 0; h < L.probs.size(); ++h)
-            perHead << QString::number(double(L.probs[h](query, key)), 'f', 3);
+        for (int h = 0; h < capture.heads(); ++h)
+            perHead << QString::number(double(capture.attentionRow(layer_, h, query).probs(key)),
+                                       'f', 3);
         return head + tr("\nmean weight %1\nper head: %2")
                           .arg(double(heatmap_->value(query, key)), 0, 'f', 4)
                           .arg(perHead.join("  "));
     }
+    const AttentionQueryRow row = capture.attentionRow(layer_, head_, query);
     return head + tr("\nweight %1\nscore q·k/√d %2")
-                      .arg(double(L.probs[size_t(head_)](query, key)), 0, 'f', 4)
-                      .arg(double(L.scores[size_t(head_)](query, key)), 0, 'f', 4);
+                      .arg(double(row.probs(key)), 0, 'f', 4)
+                      .arg(double(row.scores(key)), 0, 'f', 4);
 }
 
 QString AttentionView::csv() const {

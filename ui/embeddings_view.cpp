@@ -200,9 +200,9 @@ void EmbeddingsView::showPosition() {
         return;
     }
     const Capture& capture = snapshot_->capture;
-    tok_ = toVector(capture.tokEmbed.row(position_));
-    pos_ = toVector(capture.posEmbed.row(position_));
-    sum_ = toVector(capture.embedSum.row(position_));
+    tok_ = toVector(capture.embedTok(position_, 1).row(0));
+    pos_ = toVector(capture.embedPos(position_, 1).row(0));
+    sum_ = toVector(capture.residIn(0, position_, 1).row(0));
     int C = int(sum_.size());
     const Tokenizer* tokenizer = snapshot_->model ? snapshot_->model->tokenizer.get() : nullptr;
     header_->setText(tr("<b>Position %1 · token “%2”</b> (id %3) &nbsp; "

@@ -44,7 +44,7 @@ class LensModel : public QAbstractTableModel {
         ids_ = ids;
         snapshot_ = std::move(snapshot);
         labels_ = snapshot_ ? tokenLabels(*snapshot_, 12) : QStringList();
-        rows_ = snapshot_ ? 2 * int(snapshot_->capture.layers.size()) : 0;
+        rows_ = snapshot_ ? 2 * snapshot_->capture.layers() : 0;
         endResetModel();
     }
     void setColumn(int position, Column column) {
@@ -197,10 +197,10 @@ double lensFlops(const Model& model, size_t positions) {
 // Every lens point of one position: [2L] top-k lists (empty for layers not captured).
 LensModel::Column lensColumn(const Snapshot& snapshot, int t, const std::atomic<bool>& cancel) {
     const Model& model = *snapshot.model;
-    const int L = int(snapshot.capture.layers.size());
+    const int L = snapshot.capture.layers();
     LensModel::Column column(size_t(2 * L));
     for (int l = 0; l < L && !cancel; ++l) {
-        if (!snapshot.capture.layers[size_t(l)].captured) continue;
+        if (!snapshot.capture.keeps(l)) continue;
         column[size_t(2 * l)] = logitLens(model, snapshot.capture, l, LensPoint::AfterAttention, t,
                                           LayersView::kLensTop);
         column[size_t(2 * l + 1)] =
@@ -338,7 +338,7 @@ void LayersView::onSnapshot() {
 
 void LayersView::onSelection() {
     int T = snapshot_ ? snapshot_->capture.T : 0;
-    int layers = snapshot_ ? int(snapshot_->capture.layers.size()) : 0;
+    int layers = snapshot_ ? snapshot_->capture.layers() : 0;
     int t = T > 0 ? std::clamp(session_->selectedPosition(), 0, T - 1) : -1;
     int l = layers > 0 ? std::clamp(session_->selectedLayer(), 0, layers - 1) : -1;
     bool moved = t != position_;
@@ -371,14 +371,12 @@ void LayersView::fillNorms() {
         return;
     }
     const Capture& capture = snapshot_->capture;
-    int T = capture.T, L = int(capture.layers.size());
+    int T = capture.T, L = capture.layers();
     RowMatrix norms = RowMatrix::Constant(L + 1, T, kMasked);
-    norms.row(0) = capture.embedSum.view().rowwise().norm().transpose();
+    norms.row(0) = capture.residIn(0, 0, T).rowwise().norm().transpose();
     QStringList rows{tr("embed")};
     for (int l = 0; l < L; ++l) {
-        if (capture.layers[size_t(l)].captured && capture.layers[size_t(l)].residPost.rows() == T)
-            norms.row(l + 1) =
-                capture.layers[size_t(l)].residPost.view().rowwise().norm().transpose();
+        if (capture.keeps(l)) norms.row(l + 1) = capture.residPost(l).rowwise().norm().transpose();
         rows << tr("block %1").arg(l);
     }
     norms_->setRowLabels(rows);
@@ -389,7 +387,7 @@ void LayersView::fillNorms() {
 // Top |activation| neurons of every layer at the selected position.  [L, kTopNeurons]
 void LayersView::fillNeurons() {
     const Capture* capture = snapshot_ ? &snapshot_->capture : nullptr;
-    int L = capture ? int(capture->layers.size()) : 0;
+    int L = capture ? capture->layers() : 0;
     neurons_->setRowCount(position_ >= 0 ? L : 0);
     neuronTitle_->setText(
         position_ >= 0
@@ -400,10 +398,9 @@ void LayersView::fillNeurons() {
     float maxAbs = 1e-6f;
     std::vector<std::vector<std::pair<int, float>>> top(static_cast<size_t>(L));
     for (int l = 0; l < L; ++l) {
-        const LayerCapture& layer = capture->layers[size_t(l)];
         rowNames << tr("L%1").arg(l);
-        if (!layer.captured || layer.mlpAct.rows() <= position_) continue;
-        auto act = layer.mlpAct.row(position_);
+        if (!capture->keeps(l) || position_ >= capture->T) continue;
+        const RowVector act = capture->mlpRows(l, position_, 1).act.row(0);  // [F]
         std::vector<int> order(size_t(act.size()));
         std::iota(order.begin(), order.end(), 0);
         size_t k = std::min(order.size(), size_t(kTopNeurons));
@@ -455,9 +452,9 @@ void LayersView::fillNeurons() {
 void LayersView::fillProfile() {
     QVector<double> x, y, topX, topY;
     if (snapshot_ && position_ >= 0 && layer_ >= 0) {
-        const LayerCapture& layer = snapshot_->capture.layers[size_t(layer_)];
-        if (layer.captured && layer.mlpAct.rows() > position_) {
-            auto act = layer.mlpAct.row(position_);
+        const Capture& capture = snapshot_->capture;
+        if (capture.keeps(layer_) && position_ < capture.T) {
+            const RowVector act = capture.mlpRows(layer_, position_, 1).act.row(0);  // [F]
             for (Eigen::Index i = 0; i < act.size(); ++i) {
                 x << double(i);
                 y << double(act[i]);

@@ -187,13 +187,10 @@ void OutputView::setBarCount(int k) {
     refresh();
 }
 
-std::span<const float> OutputView::logitsAt(const Snapshot& snapshot, int position) const {
-    const Capture& capture = snapshot.capture;
-    if (position == snapshot.length() - 1)
-        return {capture.logitsLast.data(), size_t(capture.logitsLast.size())};
-    if (position < capture.logits.rows())
-        return {capture.logits.row(position).data(), size_t(capture.logits.cols())};
-    return {};
+// The next-token logits after `position`: stored for the last one, computed for earlier ones.
+Vector OutputView::logitsAt(const Snapshot& snapshot, int position) const {
+    if (position < 0 || position >= snapshot.capture.T) return {};
+    return snapshot.capture.logitsAt(position);
 }
 
 void OutputView::refresh() {
@@ -206,7 +203,8 @@ void OutputView::refresh() {
         return;
     }
     position_ = std::clamp(session_->selectedPosition(), 0, snapshot->length() - 1);
-    const std::span<const float> logits = logitsAt(*snapshot, position_);
+    const Vector logitsRow = logitsAt(*snapshot, position_);  // [V]
+    const std::span<const float> logits(logitsRow.data(), size_t(logitsRow.size()));
     if (logits.empty()) {
         showEmpty("The logits of earlier positions were not captured");
         return;

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "core/tensor.h"
 #include "ui/view.h"
 
 class QCPBars;
@@ -55,7 +56,7 @@ class OutputView : public View {
     void setupControls();
     void setupPlot();
     void syncControls();
-    std::span<const float> logitsAt(const Snapshot& snapshot, int position) const;
+    Vector logitsAt(const Snapshot& snapshot, int position) const;
     void showBars(const std::vector<float>& probs);
     void showEmpty(const QString& message);
     int rankAt(const QPointF& pixel) const;

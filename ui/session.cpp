@@ -150,9 +150,9 @@ struct JobControl {
             return !cancelled();
         };
     }
-    // Freezes the engine's state into an immutable Snapshot and hands it to the GUI thread.
-    // An intermediate snapshot (Generate N) is skipped while the GUI is still behind: copies
-    // of a large capture must not pile up in the event queue.
+    // Freezes the engine's state into an immutable Snapshot and hands it to the GUI thread. The
+    // capture is a view of shared storage, not a copy. An intermediate snapshot (Generate N) is
+    // skipped while the GUI is still behind, so redraws do not pile up in the event queue.
     bool publishIfIdle(const Engine& engine) const {
         if (unpublished->load() > 0) return false;
         publish(engine);
@@ -245,7 +245,7 @@ void appendToken(Engine& engine, int id, float prob, bool forced, const JobContr
 }
 
 std::span<const float> lastLogits(const Engine& engine) {
-    const Vector& logits = engine.forward->capture().logitsLast;
+    const Vector& logits = engine.forward->logitsLast();
     return {logits.data(), size_t(logits.size())};
 }
 
@@ -355,19 +355,17 @@ void Session::clampSelection() {
 }
 
 std::vector<float> Session::distribution() const {
-    if (!snapshot_ || snapshot_->capture.logitsLast.size() == 0 || snapshot_->length() == 0)
+    if (!snapshot_ || snapshot_->capture.logitsLast().size() == 0 || snapshot_->length() == 0)
         return {};
-    const Vector& logits = snapshot_->capture.logitsLast;
+    const Vector& logits = snapshot_->capture.logitsLast();
     return nextTokenDistribution({logits.data(), size_t(logits.size())}, sampling_);
 }
 
 std::vector<float> Session::distributionAt(int position) const {
     if (!snapshot_ || position < 0 || position >= snapshot_->length()) return {};
     if (position == snapshot_->length() - 1) return distribution();
-    const RowBuffer& logits = snapshot_->capture.logits;
-    if (position >= logits.rows()) return {};
-    const auto row = logits.row(position);  // row-major: one contiguous row of V logits
-    return nextTokenDistribution({row.data(), size_t(logits.cols())}, sampling_);
+    const Vector logits = snapshot_->capture.logitsAt(position);  // [V], computed now
+    return nextTokenDistribution({logits.data(), size_t(logits.size())}, sampling_);
 }
 
 bool Session::waitUntilIdle() {
@@ -391,7 +389,7 @@ void Session::openModel(const QString& directory) {
                 e.model = model;
                 e.usesBundled = bundled;
                 ForwardOptions options;
-                options.capture.level = CaptureLevel::Full;
+                options.capture.level = CaptureLevel::Residual;
                 // for a tiny model a thread team costs more than it saves, more so on a busy CPU
                 options.threads = model->weights.parameterCount < kSmallModel ? 1 : 0;
                 e.forward = std::make_unique<Forward>(model, options);

@@ -32,7 +32,7 @@ struct Snapshot {
     std::string text;               // prompt + generated text, UTF-8 bytes
     std::vector<TokenInfo> tokens;  // [T]
     int promptTokens = 0;
-    Capture capture;                // copy of the engine's capture for these tokens
+    Capture capture;                // view of the engine's activations for these tokens (no copy)
     std::vector<TokenInfo> future;  // tokens undone by back(), redone by goToLength() (history)
     bool bundledTokenizer = false;  // model->tokenizer is the bundled GPT-2 one (dir had none)
     int length() const { return int(tokens.size()); }
@@ -54,7 +54,7 @@ class Session : public QObject {
     // Next-token distribution of the current snapshot under the sampling settings.
     SamplingSettings sampling() const { return sampling_; }
     std::vector<float> distribution() const;
-    // The same for the token after `position` (needs the Full capture's logits; else empty).
+    // The same for the token after `position` (its logits are computed on demand).
     std::vector<float> distributionAt(int position) const;
     quint64 seed() const { return seed_; }
 

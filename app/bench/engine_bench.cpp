@@ -2,26 +2,23 @@
 // positions) with random weights: loading the ~500 MB safetensors file, prefill at T = 16 … 1024
 // for each capture level, and one decode step (KV cache) at T = 64 and T = 1000.
 //
-// The model file is written once, on first use, by a forked child: the 500 MB of random values
-// then never count in this process's peak RSS, which is reported as a counter (peak_rss_MB).
+// The model file is written once, on first use, by a forked child (random_model.h): the 500 MB of
+// random values then never count in this process's peak RSS, reported as a counter (peak_rss_MB).
 // Counters: GFLOP/s = (2 · matmul parameters · new rows + attention flops) / wall time;
 // decode also reports GB/s = bytes of the weights a step streams / wall time.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "app/bench/random_model.h"
 #include "core/forward.h"
 #include "core/model.h"
-#include "core/safetensors.h"
 #include "core/sampling.h"
 
 namespace {
@@ -38,92 +35,8 @@ double peakRssMB() {
     return double(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-// Values uniform in [−scale, scale] (variance scale²/3), drawn with the portable PCG32.
-std::vector<float> randomValues(Rng& rng, int64_t n, float scale) {
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& x : v) x = float((2.0 * rng.uniform() - 1.0) * scale);
-    return v;
-}
-
-void writeRandomGpt2Small(const fs::path& dir) {
-    std::ofstream(dir / "config.json")
-        << R"({"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": )" << kLayers
-        << R"(, "n_head": )" << kHeads << R"(, "n_embd": )" << kWidth << R"(, "n_positions": )"
-        << kPositions << R"(, "n_ctx": )" << kPositions << R"(, "vocab_size": )" << kVocab
-        << R"(, "layer_norm_epsilon": 1e-05})";
-    Rng rng(2024);
-    std::vector<std::pair<std::string, std::vector<int64_t>>> specs = {
-        {"wte.weight", {kVocab, kWidth}},
-        {"wpe.weight", {kPositions, kWidth}},
-        {"ln_f.weight", {kWidth}},
-        {"ln_f.bias", {kWidth}}};
-    for (int l = 0; l < kLayers; ++l) {
-        const std::string h = "h." + std::to_string(l) + ".";
-        for (auto& [name, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
-                 {"ln_1.weight", {kWidth}},
-                 {"ln_1.bias", {kWidth}},
-                 {"attn.c_attn.weight", {kWidth, 3 * kWidth}},
-                 {"attn.c_attn.bias", {3 * kWidth}},
-                 {"attn.c_proj.weight", {kWidth, kWidth}},
-                 {"attn.c_proj.bias", {kWidth}},
-                 {"ln_2.weight", {kWidth}},
-                 {"ln_2.bias", {kWidth}},
-                 {"mlp.c_fc.weight", {kWidth, kInner}},
-                 {"mlp.c_fc.bias", {kInner}},
-                 {"mlp.c_proj.weight", {kInner, kWidth}},
-                 {"mlp.c_proj.bias", {kWidth}}})
-            specs.emplace_back(h + name, shape);
-    }
-    std::vector<std::vector<float>> values;
-    std::vector<TensorToWrite> tensors;
-    for (const auto& [name, shape] : specs) {
-        int64_t n = 1;
-        for (int64_t d : shape) n *= d;
-        const bool layerNormWeight =
-            name.ends_with("ln_1.weight") || name.ends_with("ln_2.weight") || name == "ln_f.weight";
-        values.push_back(layerNormWeight ? std::vector<float>(size_t(n), 1.0f)
-                                         : randomValues(rng, n, 0.035f));  // std ≈ 0.02
-    }
-    for (size_t i = 0; i < specs.size(); ++i)
-        tensors.push_back({specs[i].first, specs[i].second, values[i]});
-    writeSafetensors(dir / "model.safetensors", tensors, DType::F32);
-}
-
-// The temporary model directory: created on first use, removed at exit.
-class RandomModelFile {
-  public:
-    RandomModelFile() {
-        std::string pattern = (fs::temp_directory_path() / "tscope-bench-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) return;
-        dir_ = pattern;
-        // write in a child, so the generator's 500 MB stay out of this process's peak RSS
-        const pid_t pid = fork();
-        if (pid == 0) {
-            try {
-                writeRandomGpt2Small(dir_);
-                _exit(0);
-            } catch (...) {
-                _exit(1);
-            }
-        }
-        int status = 0;
-        ok_ = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-              WEXITSTATUS(status) == 0;
-    }
-    ~RandomModelFile() {
-        std::error_code ignored;
-        if (!dir_.empty()) fs::remove_all(dir_, ignored);
-    }
-    bool ok() const { return ok_; }
-    const fs::path& dir() const { return dir_; }
-
-  private:
-    fs::path dir_;
-    bool ok_ = false;
-};
-
-const RandomModelFile& modelFile() {
-    static RandomModelFile file;
+const bench::RandomModelDir& modelFile() {
+    static const bench::RandomModelDir file(bench::gpt2Shape("gpt2"));
     return file;
 }
 
@@ -140,10 +53,11 @@ std::shared_ptr<const Model> model() {
     return loaded;
 }
 
-// Flops of the linear layers and the LM head for n new rows: 2 · (matmul parameters) · n.
-double matmulFlops(int64_t n) {
+// Flops of the linear layers for n new rows and of the LM head for the rows it unembeds:
+// 2 · (matmul parameters) · rows.
+double matmulFlops(int64_t n, int64_t unembedded) {
     const double perLayer = 3.0 * kWidth * kWidth + kWidth * kWidth + 2.0 * kWidth * kInner;
-    return 2.0 * (kLayers * perLayer + double(kVocab) * kWidth) * double(n);
+    return 2.0 * (kLayers * perLayer * double(n) + double(kVocab) * kWidth * double(unembedded));
 }
 
 // q·kᵀ and probs·v for rows t0 … t1−1, each attending to t + 1 keys: 2 · 2 · C flops per key.
@@ -172,8 +86,11 @@ bool skipWithoutModel(benchmark::State& state) {
     return true;
 }
 
-const CaptureLevel kLevels[] = {CaptureLevel::None, CaptureLevel::Attention, CaptureLevel::Full};
-const char* const kLevelNames[] = {"none", "attention", "full"};
+// What each client captures: tscope-cli generate, the app, tscope-cli run (every logsumexp).
+const CaptureOptions kCaptures[] = {{.level = CaptureLevel::None},
+                                    {.level = CaptureLevel::Residual},
+                                    {.level = CaptureLevel::Residual, .logsumexpAll = true}};
+const char* const kCaptureNames[] = {"none", "app", "cli-run"};
 
 void BM_LoadModel(benchmark::State& state) {
     if (!modelFile().ok()) {
@@ -192,7 +109,7 @@ void BM_Prefill(benchmark::State& state) {
     if (skipWithoutModel(state)) return;
     const int T = int(state.range(0));
     ForwardOptions options;
-    options.capture.level = kLevels[state.range(1)];
+    options.capture = kCaptures[state.range(1)];
     options.threads = benchThreads();
     Forward forward(model(), options);
     const std::vector<int> ids = tokenIds(T);
@@ -200,9 +117,11 @@ void BM_Prefill(benchmark::State& state) {
         forward.reset();
         forward.append(ids);
     }
-    state.SetLabel(kLevelNames[state.range(1)]);
-    state.counters["GFLOP/s"] = benchmark::Counter((matmulFlops(T) + attentionFlops(0, T)) / 1e9,
-                                                   benchmark::Counter::kIsIterationInvariantRate);
+    state.SetLabel(kCaptureNames[state.range(1)]);
+    const int unembedded = options.capture.logsumexpAll ? T : 1;  // else the last row only
+    state.counters["GFLOP/s"] =
+        benchmark::Counter((matmulFlops(T, unembedded) + attentionFlops(0, T)) / 1e9,
+                           benchmark::Counter::kIsIterationInvariantRate);
     state.counters["peak_rss_MB"] = peakRssMB();
 }
 BENCHMARK(BM_Prefill)
@@ -218,7 +137,7 @@ void BM_DecodeStep(benchmark::State& state) {
     if (skipWithoutModel(state)) return;
     const int T = int(state.range(0));
     ForwardOptions options;
-    options.capture.level = kLevels[state.range(1)];
+    options.capture = kCaptures[state.range(1)];
     options.threads = benchThreads();
     Forward forward(model(), options);
     const std::vector<int> ids = tokenIds(T);
@@ -232,9 +151,9 @@ void BM_DecodeStep(benchmark::State& state) {
         forward.truncate(T - 1);
         state.ResumeTiming();
     }
-    state.SetLabel(kLevelNames[state.range(1)]);
+    state.SetLabel(kCaptureNames[state.range(1)]);
     state.counters["GFLOP/s"] =
-        benchmark::Counter((matmulFlops(1) + attentionFlops(T - 1, T)) / 1e9,
+        benchmark::Counter((matmulFlops(1, 1) + attentionFlops(T - 1, T)) / 1e9,
                            benchmark::Counter::kIsIterationInvariantRate);
     // every matrix is streamed once per step; of wpe only one row is read
     const double weightBytes =
@@ -244,7 +163,7 @@ void BM_DecodeStep(benchmark::State& state) {
     state.counters["peak_rss_MB"] = peakRssMB();
 }
 BENCHMARK(BM_DecodeStep)
-    ->ArgsProduct({{64, 1000}, {0, 2}})
+    ->ArgsProduct({{64, 1000}, {0, 1}})
     ->ArgNames({"T", "capture"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

@@ -2,6 +2,8 @@
 // - Output view: a temperature change → the distribution recomputed from the stored logits and
 //   50 bars redrawn (< 16 ms, one frame). One iteration = a slider step + the events that follow.
 // - Attention view: switching the shown head at T = 256 and T = 1024 (< 50 ms).
+// - A Step at T = 1000 on the GPT-2-small shape, views redrawn (≤ 120 ms), and the memory of
+//   the app with a 1024-token prompt, after 20 Steps and after Back × 20.
 // One iteration = Session::selectHead + everything the view does for it (refill the T×T colour
 // map, the math pane's T-row table, the outline in the small multiples) + processing the events
 // that follow (the queued replots and the repaint of the offscreen window), as in the app. The
@@ -13,6 +15,8 @@
 #include <benchmark/benchmark.h>
 #include <qcustomplot.h>
 
+#include <unistd.h>
+
 #include <QApplication>
 #include <cmath>
 #include <cstdint>
@@ -23,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "core/safetensors.h"
+#include "app/bench/random_model.h"
 #include "ui/attention_view.h"
 #include "ui/heatmap.h"
 #include "ui/output_view.h"
@@ -44,90 +48,32 @@ QApplication& application() {
     return app;
 }
 
-// Normal-ish values from a fixed LCG (sum of four uniforms), so every run sees the same model.
-std::vector<float> randomValues(size_t n, float scale, uint64_t seed) {
-    std::vector<float> values(n);
-    uint64_t state = seed;
-    auto uniform = [&] {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return float(state >> 40) / float(1 << 24) - 0.5f;
-    };
-    for (float& v : values) v = scale * (uniform() + uniform() + uniform() + uniform());
-    return values;
+// Two layers suffice for the view interactions: a head switch costs the same in any layer. The
+// larger weights (std 0.07) make attention non-uniform, as in a trained model.
+constexpr int kHeads = 12;
+const tscope::bench::RandomModelDir& randomModel() {
+    static const tscope::bench::RandomModelDir model(
+        {.name = "ui", .layers = 2, .heads = kHeads, .width = 768, .std = 0.07f});
+    return model;
 }
 
-// A GPT-2-shaped model directory in the system temp dir, removed at exit.
-class RandomModel {
-  public:
-    static constexpr int kLayers = 2, kEmbd = 768, kHeads = 12, kPositions = 1024, kVocab = 50257;
-
-    RandomModel() {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("tscope-ui-bench-" + std::to_string(QCoreApplication::applicationPid()));
-        std::filesystem::create_directories(dir_);
-        const int64_t C = kEmbd, F = 4 * kEmbd;
-        std::map<std::string, std::pair<std::vector<int64_t>, std::vector<float>>> tensors;
-        uint64_t seed = 1;
-        auto add = [&](const std::string& name, std::vector<int64_t> shape, float scale,
-                       float offset = 0) {
-            size_t n = 1;
-            for (int64_t d : shape) n *= size_t(d);
-            std::vector<float> values = randomValues(n, scale, seed++);
-            for (float& v : values) v += offset;
-            tensors[name] = {std::move(shape), std::move(values)};
-        };
-        add("wte.weight", {kVocab, C}, 0.1f);
-        add("wpe.weight", {kPositions, C}, 0.05f);
-        for (int l = 0; l < kLayers; ++l) {
-            std::string p = "h." + std::to_string(l) + ".";
-            add(p + "ln_1.weight", {C}, 0.05f, 1.0f);
-            add(p + "ln_1.bias", {C}, 0.02f);
-            add(p + "attn.c_attn.weight", {C, 3 * C}, 0.12f);  // large: non-uniform attention
-            add(p + "attn.c_attn.bias", {3 * C}, 0.02f);
-            add(p + "attn.c_proj.weight", {C, C}, 0.03f);
-            add(p + "attn.c_proj.bias", {C}, 0.02f);
-            add(p + "ln_2.weight", {C}, 0.05f, 1.0f);
-            add(p + "ln_2.bias", {C}, 0.02f);
-            add(p + "mlp.c_fc.weight", {C, F}, 0.03f);
-            add(p + "mlp.c_fc.bias", {F}, 0.02f);
-            add(p + "mlp.c_proj.weight", {F, C}, 0.03f);
-            add(p + "mlp.c_proj.bias", {C}, 0.02f);
-        }
-        add("ln_f.weight", {C}, 0.05f, 1.0f);
-        add("ln_f.bias", {C}, 0.02f);
-        std::vector<tscope::TensorToWrite> list;
-        for (const auto& [name, tensor] : tensors)
-            list.push_back({name, tensor.first, tensor.second});
-        tscope::writeSafetensors(dir_ / "model.safetensors", list, tscope::DType::F32);
-        std::ofstream(dir_ / "config.json")
-            << R"({"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": )" << kLayers
-            << R"(, "n_head": )" << kHeads << R"(, "n_embd": )" << kEmbd << R"(, "n_positions": )"
-            << kPositions << R"(, "n_ctx": )" << kPositions << R"(, "vocab_size": )" << kVocab
-            << R"(, "layer_norm_epsilon": 1e-05})";
-    }
-    ~RandomModel() {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    const std::filesystem::path& dir() const { return dir_; }
-
-  private:
-    std::filesystem::path dir_;
-};
-
-RandomModel& randomModel() {
-    static RandomModel model;
+// The whole GPT-2-small shape, for a Step and for the app's memory.
+const tscope::bench::RandomModelDir& gpt2Model() {
+    static const tscope::bench::RandomModelDir model(tscope::bench::gpt2Shape("gpt2"));
     return model;
+}
+
+QString repeatedPrompt(int T) {  // "the the the ...": one token each with GPT-2's tokenizer
+    QString prompt = "the";
+    for (int t = 1; t < T; ++t) prompt += " the";
+    return prompt;
 }
 
 // A session holding T tokens ("the the the ...": one token each with the GPT-2 tokenizer that
 // the session attaches to 50257-token models) and an attention view on it.
 struct ViewFixture {
-    explicit ViewFixture(int T) {
-        const RandomModel& model = randomModel();
-        QString prompt = "the";
-        for (int t = 1; t < T; ++t) prompt += " the";
-        session.setPrompt(prompt);
+    explicit ViewFixture(int T, const tscope::bench::RandomModelDir& model = randomModel()) {
+        session.setPrompt(repeatedPrompt(T));
         session.openModel(QString::fromStdString(model.dir().string()));
         ok = session.waitUntilIdle() && session.snapshot() && session.snapshot()->length() == T;
         view = std::make_unique<AttentionView>(&session);
@@ -165,7 +111,7 @@ void BM_AttentionHeadSwitch(benchmark::State& state) {
     }
     int head = 0;
     for (auto _ : state) {
-        head = (head + 1) % RandomModel::kHeads;
+        head = (head + 1) % kHeads;
         f.session.selectHead(head);
         QCoreApplication::processEvents();  // the queued replots and the repaint, as in the app
     }
@@ -196,6 +142,75 @@ void BM_TemperatureRedraw(benchmark::State& state) {
     state.counters["bars"] = double(f.output->bars()->data()->size());
 }
 BENCHMARK(BM_TemperatureRedraw)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
+// Resident memory of this process now, in MB (/proc/self/statm: pages).
+double residentMB() {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * double(sysconf(_SC_PAGESIZE)) / 1e6;
+}
+
+// A Step at T = 1000 on the GPT-2-small shape: the decode on the worker thread, the snapshot
+// published, and the attention and output views redrawn (the heaviest tab and the
+// distribution). Each iteration steps and, untimed, goes back.
+void BM_StepAt1000(benchmark::State& state) {
+    application();
+    if (!gpt2Model().ok()) {
+        state.SkipWithError("could not write the random GPT-2-small model");
+        return;
+    }
+    static ViewFixture f(1000, gpt2Model());
+    if (!f.ok) {
+        state.SkipWithError(f.session.lastError().toStdString().c_str());
+        return;
+    }
+    for (auto _ : state) {
+        f.session.greedyStep();
+        f.session.waitUntilIdle();
+        QCoreApplication::processEvents();  // the views' queued replots and repaint
+        state.PauseTiming();
+        f.session.back();
+        f.session.waitUntilIdle();
+        QCoreApplication::processEvents();
+        state.ResumeTiming();
+    }
+    state.counters["T"] = f.session.snapshot()->length() + 1;
+}
+BENCHMARK(BM_StepAt1000)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(20);
+
+// The app's memory with a 1024-token prompt on the GPT-2-small shape: after the prefill, after 20
+// Steps (every snapshot kept by the history), after Back × 20.
+void BM_AppMemory(benchmark::State& state) {
+    application();
+    if (!gpt2Model().ok()) {
+        state.SkipWithError("could not write the random GPT-2-small model");
+        return;
+    }
+    for (auto _ : state) {
+        const double before = residentMB();
+        ViewFixture f(1004, gpt2Model());
+        const double prefill = residentMB();
+        for (int i = 0; i < 20; ++i) {
+            f.session.greedyStep();
+            f.session.waitUntilIdle();
+            QCoreApplication::processEvents();
+        }
+        const double steps = residentMB();
+        for (int i = 0; i < 20; ++i) {
+            f.session.back();
+            f.session.waitUntilIdle();
+            QCoreApplication::processEvents();
+        }
+        const double backs = residentMB();
+        state.counters["rss_before_MB"] = before;
+        state.counters["rss_prefill_MB"] = prefill;
+        state.counters["steps20_added_MB"] = steps - prefill;
+        state.counters["back20_added_MB"] = backs - steps;
+        state.counters["T"] = f.session.snapshot()->length();
+    }
+}
+BENCHMARK(BM_AppMemory)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 

@@ -68,7 +68,7 @@ json generate(const GenerateArgs& args) {
     std::vector<int> generated;
     json steps = json::array();
     for (int step = 0; step < args.steps; ++step) {
-        const Vector& logits = forward.capture().logitsLast;
+        const Vector& logits = forward.logitsLast();
         const std::span<const float> row(logits.data(), size_t(logits.size()));
         const std::vector<float> probs = nextTokenDistribution(row, args.sampling);
         const int id = sampleIndex(probs, rng);

@@ -31,7 +31,7 @@ struct RunArgs {
 };
 
 std::span<const float> lastLogits(const Capture& capture) {
-    return {capture.logitsLast.data(), size_t(capture.logitsLast.size())};
+    return {capture.logitsLast().data(), size_t(capture.logitsLast().size())};
 }
 
 // As the fixture's top5_last: the k largest logits of the last position, descending.
@@ -46,7 +46,7 @@ json topLogits(const Capture& capture, int k) {
 // The same with probabilities, p = exp(logit − logsumexp), and the tokens' text.
 json topTokens(const Capture& capture, const Tokenizer* tokenizer, int k) {
     json out = topLogits(capture, k);
-    const double lse = capture.logsumexp.back();
+    const double lse = logSumExp(lastLogits(capture));
     json probs = json::array(), text = json::array();
     for (const json& id : out["ids"]) {
         probs.push_back(jsonFloat(float(std::exp(lastLogits(capture)[id.get<size_t>()] - lse))));
@@ -60,10 +60,10 @@ json topTokens(const Capture& capture, const Tokenizer* tokenizer, int k) {
 // [n_layer][n_head][T][T], or [n_layer][n_head][T] (the last query row only).
 json attention(const Capture& capture, bool lastRowOnly) {
     json layers = json::array();
-    for (const LayerCapture& layer : capture.layers) {
+    for (int l = 0; l < capture.layers(); ++l) {
         json heads = json::array();
-        for (const SquareBuffer& probs : layer.probs) {
-            const auto p = probs.view();
+        for (int h = 0; h < capture.heads(); ++h) {
+            const RowMatrix p = capture.computePattern(l, h).probs;  // [T,T]
             if (lastRowOnly) {
                 heads.push_back(floatArray(RowVector(p.row(p.rows() - 1))));
                 continue;
@@ -81,8 +81,8 @@ json attention(const Capture& capture, bool lastRowOnly) {
 // [n_layer][C]: the residual stream after each block at the last position.
 json residualLast(const Capture& capture) {
     json layers = json::array();
-    for (const LayerCapture& layer : capture.layers)
-        layers.push_back(floatArray(RowVector(layer.residPost.row(capture.T - 1))));
+    for (int l = 0; l < capture.layers(); ++l)
+        layers.push_back(floatArray(RowVector(capture.residPost(l).row(capture.T - 1))));
     return layers;
 }
 
@@ -106,7 +106,7 @@ json lensEntries(const std::vector<TokenScore>& scores, const Tokenizer* tokeniz
 json logitLensTable(const Model& model, const Capture& capture, const Tokenizer* tokenizer, int k) {
     json layers = json::array();
     const int last = capture.T - 1;
-    for (int l = 0; l < int(capture.layers.size()); ++l) {
+    for (int l = 0; l < capture.layers(); ++l) {
         const auto afterAttn = logitLens(model, capture, l, LensPoint::AfterAttention, last, k);
         const auto afterMlp = logitLens(model, capture, l, LensPoint::AfterMlp, last, k);
         layers.push_back({{"layer", l},
@@ -119,8 +119,7 @@ json logitLensTable(const Model& model, const Capture& capture, const Tokenizer*
 json listTensors(const Capture& capture) {
     json out = json::array();
     for (const std::string& name : capture.tensorNames())
-        if (const auto t = capture.tensor(name))
-            out.push_back({{"name", name}, {"shape", t->shape}});
+        out.push_back({{"name", name}, {"shape", *capture.tensorShape(name)}});
     return out;
 }
 
@@ -144,14 +143,15 @@ json run(const RunArgs& args) {
     const std::vector<int> ids = resolvePrompt(args.input, *model, tokenizer.get());
 
     ForwardOptions options;
-    // residuals, ln_f and attention need the Attention level; exporting any tensor needs Full
-    const bool needsAll = args.listTensors || !args.dumps.empty();
-    options.capture.level = needsAll ? CaptureLevel::Full : CaptureLevel::Attention;
+    // residuals, ln_f and attention need the residual stream; the fixture's logsumexp lists
+    // every position
+    options.capture.level = CaptureLevel::Residual;
+    options.capture.logsumexpAll = true;
     options.overflow = args.truncateLeft ? OverflowPolicy::TruncateLeft : OverflowPolicy::Refuse;
     options.threads = args.threads;
     Forward forward(model, options);
     forward.append(ids);
-    const Capture& capture = forward.capture();
+    const Capture capture = forward.capture();
     const int T = capture.T;
 
     json out;
@@ -162,12 +162,12 @@ json run(const RunArgs& args) {
         out["truncated_left"] = int(ids.size()) - forward.length();
     out["top5_last"] = topLogits(capture, 5);
     out["top_last"] = topTokens(capture, tokenizer.get(), args.topK);
-    out["logsumexp"] = floatArray(capture.logsumexp);
+    out["logsumexp"] = floatArray(capture.logsumexp());
     out["attention_format"] =
         args.lastRow ? "last_row: [n_layer][n_head][T]" : "full: [n_layer][n_head][T][T]";
     out["attention"] = attention(capture, args.lastRow);
     out["residual_last"] = residualLast(capture);
-    out["lnf_last"] = floatArray(RowVector(capture.lnf.row(T - 1)));
+    out["lnf_last"] = floatArray(RowVector(capture.lnf(T - 1, 1).row(0)));
     if (args.lensK > 0)
         out["logit_lens"] = logitLensTable(*model, capture, tokenizer.get(), args.lensK);
     if (args.logitsLast) out["logits_last"] = floatArray(lastLogits(capture));

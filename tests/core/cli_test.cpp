@@ -208,7 +208,7 @@ TEST(CliRun, LogitLensMatchesTheCore) {
     const json lens = r.document()["logit_lens"];
 
     ForwardOptions options;
-    options.capture.level = CaptureLevel::Attention;
+    options.capture.level = CaptureLevel::Residual;
     Forward forward(fixtureModel(), options);
     forward.append(ids);
     const Model& model = *fixtureModel();
@@ -427,7 +427,7 @@ TEST(CliGenerate, StepsFollowTheCoreDistributionOnFullRecomputes) {
     for (const json& step : got["steps"]) {
         Forward forward(fixtureModel(), ForwardOptions{});
         forward.append(tokens);
-        const Vector& logits = forward.capture().logitsLast;
+        const Vector& logits = forward.logitsLast();
         const auto probs = nextTokenDistribution(
             std::span<const float>(logits.data(), size_t(logits.size())), settings);
         const int id = step["id"];

@@ -49,12 +49,14 @@ TEST(DefaultModel, HeldoutLossMatchesModelsReadme) {
     ASSERT_GE(int(ids.size()), windows * T + 1);
     double total = 0;
     for (int w = 0; w < windows; ++w) {
-        tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::Full}});
+        tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::Residual}});
         forward.append(std::span(ids).subspan(size_t(w) * T, T));
-        const auto& capture = forward.capture();
+        const tscope::Capture capture = forward.capture();
+        const tscope::RowMatrix logits = capture.logits(0, T);  // [T,V] on demand
+        const std::vector<float> lse = capture.logsumexp();
         for (int t = 0; t < T; ++t) {
             const int target = ids[size_t(w) * T + t + 1];
-            total += capture.logsumexp[t] - capture.logits.row(t)(target);
+            total += lse[size_t(t)] - logits(t, target);
         }
     }
     const double loss = total / (windows * T);
@@ -72,7 +74,7 @@ TEST(DefaultModel, GreedyContinuationMatchesPyTorch) {
     tscope::Forward forward(model, {.capture = {.level = tscope::CaptureLevel::None}});
     forward.append(model->tokenizer->encodeIds(stats.at("greedy_prompt").get<std::string>()));
     while (forward.length() < int(expected.size())) {
-        const auto& logits = forward.capture().logitsLast;
+        const auto& logits = forward.logitsLast();
         forward.append(std::vector<int>{
             tscope::topIndices(std::span(logits.data(), size_t(logits.size())), 1)[0]});
     }
@@ -92,7 +94,7 @@ TEST(DefaultModel, SeededGenerationMatchesRecording) {
     tscope::Rng rng(recorded.at("seed").get<uint64_t>());
     const tscope::SamplingSettings settings{.temperature = recorded.at("temperature").get<float>()};
     while (forward.length() < int(expected.size())) {
-        const auto& logits = forward.capture().logitsLast;
+        const auto& logits = forward.logitsLast();
         auto next =
             tscope::sampleNext(std::span(logits.data(), size_t(logits.size())), settings, rng);
         forward.append(std::vector<int>{next.id});

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <span>
 
@@ -28,7 +30,7 @@ std::vector<int> sequenceD() {
     return nlohmann::json::parse(in)["sequences"]["D"]["tokens"].get<std::vector<int>>();
 }
 
-std::unique_ptr<Forward> makeForward(CaptureLevel level = CaptureLevel::Full) {
+std::unique_ptr<Forward> makeForward(CaptureLevel level = CaptureLevel::Residual) {
     ForwardOptions options;
     options.capture.level = level;
     return std::make_unique<Forward>(tinyModel(), options);
@@ -85,28 +87,24 @@ TEST(KvCache, TokenByTokenEqualsTheFullPassAtEveryStep) {
     for (size_t t = 0; t < d.size(); ++t) {
         step->append(std::span(&d[t], 1));
         // the new row of every tensor equals the recompute's row t
-        const Capture& c = step->capture();
-        const Capture& r = full->capture();
+        const Capture c = step->capture();
+        const Capture r = full->capture();
         ASSERT_EQ(c.T, int(t) + 1);
-        EXPECT_LT((c.logits.row(t) - r.logits.row(t)).cwiseAbs().maxCoeff(), 1e-5) << t;
-        EXPECT_NEAR(c.logsumexp[t], r.logsumexp[t], 1e-5) << t;
+        EXPECT_LT((c.logitsLast() - r.logitsAt(int(t))).cwiseAbs().maxCoeff(), 1e-5) << t;
         for (int l = 0; l < 2; ++l) {
-            const LayerCapture &L = c.layers[l], &R = r.layers[l];
-            EXPECT_LT((L.residPost.row(t) - R.residPost.row(t)).cwiseAbs().maxCoeff(), 1e-5);
+            EXPECT_LT((c.residPost(l).row(t) - r.residPost(l).row(t)).cwiseAbs().maxCoeff(), 1e-5);
             for (int h = 0; h < 4; ++h)
-                EXPECT_LT(
-                    (L.probs[h].view().row(t).head(t + 1) - R.probs[h].view().row(t).head(t + 1))
-                        .cwiseAbs()
-                        .maxCoeff(),
-                    1e-5)
+                EXPECT_LT((c.attentionRow(l, h, int(t)).probs - r.attentionRow(l, h, int(t)).probs)
+                              .cwiseAbs()
+                              .maxCoeff(),
+                          1e-5)
                     << "layer " << l << " head " << h << " step " << t;
         }
     }
     const double worst = maxCaptureDiff(step->capture(), full->capture());
     std::printf("token by token (100 steps) vs full pass: max abs diff %.3g (scores excluded)\n",
                 worst);
-    EXPECT_LT((step->capture().logitsLast - full->capture().logitsLast).cwiseAbs().maxCoeff(),
-              1e-5);
+    EXPECT_LT((step->logitsLast() - full->logitsLast()).cwiseAbs().maxCoeff(), 1e-5);
 }
 
 TEST(KvCache, UnevenChunksEqualTheFullPass) {
@@ -121,7 +119,7 @@ TEST(KvCache, UnevenChunksEqualTheFullPass) {
 
 TEST(KvCache, EveryLevelDecodesLikeItsFullPass) {
     const auto d = sequenceD();
-    for (CaptureLevel level : {CaptureLevel::None, CaptureLevel::Attention}) {
+    for (CaptureLevel level : {CaptureLevel::None, CaptureLevel::Residual}) {
         auto full = makeForward(level);
         full->append(d);
         auto chunked = makeForward(level);
@@ -133,7 +131,7 @@ TEST(KvCache, EveryLevelDecodesLikeItsFullPass) {
 TEST(KvCache, TruncateThenReappendEqualsRecompute) {
     const auto d = sequenceD();
     const std::vector<int> first60(d.begin(), d.begin() + 60);
-    for (CaptureLevel level : {CaptureLevel::None, CaptureLevel::Attention, CaptureLevel::Full}) {
+    for (CaptureLevel level : {CaptureLevel::None, CaptureLevel::Residual}) {
         auto f = makeForward(level);
         f->append(d);
         f->truncate(60);
@@ -162,7 +160,7 @@ TEST(KvCache, TruncateThenReappendEqualsRecompute) {
         f->truncate(0);
         EXPECT_EQ(f->length(), 0);
         EXPECT_EQ(f->capture().T, 0);
-        EXPECT_TRUE(f->capture().logsumexp.empty());
+        EXPECT_TRUE(f->capture().logsumexp().empty());
         f->append(first60);
         maxCaptureDiff(f->capture(), short60->capture());
         f->truncate(1000);  // longer than the sequence: nothing changes
@@ -179,7 +177,7 @@ TEST(KvCache, ResetStartsAnEmptySequence) {
     f->reset();
     EXPECT_EQ(f->length(), 0);
     EXPECT_EQ(f->capture().T, 0);
-    EXPECT_EQ(f->capture().layers[0].probs[0].size(), 0);
+    EXPECT_EQ(f->capture().q(0).rows(), 0);
     f->append(first30);
     auto fresh = makeForward();
     fresh->append(first30);
@@ -225,8 +223,8 @@ TEST(KvCache, CancelLeavesTheStateAsBefore) {
     auto empty = makeForward(CaptureLevel::None);
     EXPECT_THROW(empty->append(d, [](int, int) { return false; }), Cancelled);
     EXPECT_EQ(empty->length(), 0);
-    EXPECT_EQ(empty->capture().logitsLast.size(), 0);
-    EXPECT_TRUE(empty->capture().logsumexp.empty());
+    EXPECT_EQ(empty->logitsLast().size(), 0);
+    EXPECT_TRUE(empty->capture().logsumexp().empty());
 }
 
 TEST(KvCache, CancelledTruncateLeftKeepsTheOldSequence) {
@@ -235,12 +233,100 @@ TEST(KvCache, CancelledTruncateLeftKeepsTheOldSequence) {
     options.overflow = OverflowPolicy::TruncateLeft;
     Forward f(tinyModel(), options);
     f.append(d);
-    const Vector before = f.capture().logitsLast;
+    const Vector before = f.logitsLast();
     const std::vector<int> more(40, 7);
     EXPECT_THROW(f.append(more, [](int, int) { return false; }), Cancelled);
     EXPECT_EQ(f.tokens(), d);
-    EXPECT_EQ(f.capture().logitsLast, before);
-    EXPECT_EQ(f.capture().layers[0].probs[0].size(), 100);
+    EXPECT_EQ(f.logitsLast(), before);
+    EXPECT_EQ(f.capture().pattern(0, 0)->probs.rows(), 100);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared store: snapshots are views, steps append rows, nothing grows past the context
+
+// Bytes one position adds to the store of the tiny model at the Residual level: k, v, q,
+// resid_mid and resid_post of every layer.
+constexpr size_t kRowBytes = 2 * 5 * 64 * sizeof(float);
+// Slack: each of the 10 stores rounds up to a page, plus the last logits [V].
+constexpr size_t kSlack = 10 * 4096 + 50257 * sizeof(float);
+
+TEST(ActivationStore, StepsAddRowsAndNeverCopyTheCapture) {
+    const auto d = sequenceD();
+    auto f = makeForward();
+    f->append(std::span(d).first(50));
+    std::vector<Capture> history{f->capture()};  // the app holds every step's snapshot
+    const size_t afterPrefill = f->capture().bytesReserved();
+    EXPECT_LE(afterPrefill, 50 * kRowBytes + kSlack);
+    for (int step = 50; step < 100; ++step) {
+        f->append(std::span(&d[size_t(step)], 1));
+        history.push_back(f->capture());
+    }
+    const size_t afterSteps = f->capture().bytesReserved();
+    EXPECT_LE(afterSteps - afterPrefill, 50 * kRowBytes + kSlack);
+    // every snapshot still shows its own length and the same rows as the newest
+    for (const Capture& c : history)
+        EXPECT_EQ(c.residPost(1).row(c.T - 1), f->capture().residPost(1).row(c.T - 1));
+    // going back costs nothing
+    for (int i = 0; i < 20; ++i) f->truncate(f->length() - 1);
+    EXPECT_EQ(f->capture().bytesReserved(), afterSteps);
+}
+
+TEST(ActivationStore, AViewKeepsItsRowsWhenTheEngineTakesAnotherPath) {
+    const auto d = sequenceD();
+    auto f = makeForward();
+    f->append(std::span(d).first(40));
+    const Capture old = f->capture();  // an older snapshot the GUI still shows
+    const RowMatrix oldResid = old.residPost(1);
+    const Vector oldLast = old.logitsLast();
+    f->truncate(30);
+    const std::vector<int> other = {11, 12, 13, 14, 15};
+    f->append(other);  // rewrites rows 30..34: the engine must copy first
+    EXPECT_EQ(old.T, 40);
+    EXPECT_EQ(old.residPost(1), oldResid);
+    EXPECT_EQ(old.logitsLast(), oldLast);
+    std::vector<int> path(d.begin(), d.begin() + 30);
+    path.insert(path.end(), other.begin(), other.end());
+    auto recompute = makeForward();
+    recompute->append(path);
+    maxCaptureDiff(f->capture(), recompute->capture());
+}
+
+TEST(ActivationStore, NothingGrowsPastTheContext) {
+    auto f = makeForward();
+    std::vector<int> ids(128);
+    for (int i = 0; i < 128; ++i) ids[size_t(i)] = (i * 37 + 1) % 50257;
+    f->append(std::span(ids).first(100));
+    for (size_t t = 100; t < ids.size(); ++t) f->append(std::span(&ids[t], 1));
+    EXPECT_EQ(f->length(), 128);  // n_positions
+    EXPECT_LE(f->capture().bytesReserved(), 128 * kRowBytes + kSlack);
+    const int next = 5;
+    EXPECT_THROW(f->append(std::span(&next, 1)), Error);
+    EXPECT_LE(f->capture().bytesReserved(), 128 * kRowBytes + kSlack);
+}
+
+TEST(ActivationStore, OnDemandPatternsEqualWhatTheForwardPassUsed) {
+    const auto d = sequenceD();
+    std::map<std::pair<int, int>, RowMatrix> used;  // (layer, head) → [T,T] rows as computed
+    std::mutex mutex;
+    ForwardOptions options;
+    options.hooks.attentionProbs = [&](int l, int h, const ops::ConstMatRef& probs,
+                                       Eigen::Index t0) {
+        std::lock_guard lock(mutex);
+        RowMatrix& m = used[{l, h}];
+        m.conservativeResize(t0 + probs.rows(), 100);
+        m.bottomRows(probs.rows()).setZero();
+        m.bottomRows(probs.rows()).leftCols(probs.cols()) = probs;
+    };
+    Forward f(tinyModel(), options);
+    appendChunks(f, d, {60, 1, 1, 1, 37});  // prefill, decode steps, a chunk
+    const Capture c = f.capture();
+    double worst = 0;
+    for (int l = 0; l < 2; ++l)
+        for (int h = 0; h < 4; ++h)
+            worst = std::max(
+                worst, double((c.pattern(l, h)->probs - used.at({l, h})).cwiseAbs().maxCoeff()));
+    EXPECT_LE(worst, 1e-6);
+    std::printf("on-demand patterns vs the forward pass's: max abs diff %.3g\n", worst);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ std::unique_ptr<Forward> run(const std::string& name, CaptureOptions capture) {
 TEST(LogitLens, LastLayerAfterMlpIsTheModelsOwnTopK) {
     for (const std::string name : {"A", "B", "C", "D"}) {
         const json& seq = expected()["sequences"][name];
-        auto f = run(name, {CaptureLevel::Attention, {}});
+        auto f = run(name, {CaptureLevel::Residual, {}});
         const int T = seq["T"];
         const auto top = logitLens(*tinyModel(), f->capture(), 1, LensPoint::AfterMlp, T - 1, 5);
         ASSERT_EQ(top.size(), 5u);
@@ -103,7 +103,7 @@ TEST(LogitLens, LastLayerMatchesEveryPositionOfTheGoldenLogits) {
     ASSERT_EQ(bytes.size(), 16u * 50257 * 4);
     std::vector<float> all(bytes.size() / 4);
     std::memcpy(all.data(), bytes.data(), bytes.size());
-    auto f = run("C", {CaptureLevel::Full, {}});
+    auto f = run("C", {CaptureLevel::Residual, {}});
     for (int t = 0; t < 16; ++t) {
         const auto top = logitLens(*tinyModel(), f->capture(), 1, LensPoint::AfterMlp, t, 3);
         const float* row = all.data() + size_t(t) * 50257;
@@ -114,13 +114,13 @@ TEST(LogitLens, LastLayerMatchesEveryPositionOfTheGoldenLogits) {
 }
 
 TEST(LogitLens, EarlierPointsReadTheirOwnResidual) {
-    auto f = run("C", {CaptureLevel::Full, {}});
-    const Capture& c = f->capture();
+    auto f = run("C", {CaptureLevel::Residual, {}});
+    const Capture c = f->capture();
     // AfterAttention of layer 1 reads resid_mid, AfterMlp of layer 0 reads resid_post
     const auto mid = logitLens(*tinyModel(), c, 1, LensPoint::AfterAttention, 5, 4);
-    const auto direct = logitLens(*tinyModel(), c.layers[1].residMid.row(5).transpose(), 4);
+    const auto direct = logitLens(*tinyModel(), c.residMid(1).row(5).transpose(), 4);
     const auto post0 = logitLens(*tinyModel(), c, 0, LensPoint::AfterMlp, 5, 4);
-    const auto direct0 = logitLens(*tinyModel(), c.layers[0].residPost.row(5).transpose(), 4);
+    const auto direct0 = logitLens(*tinyModel(), c.residPost(0).row(5).transpose(), 4);
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(mid[i].id, direct[i].id);
         EXPECT_EQ(post0[i].id, direct0[i].id);
@@ -143,9 +143,9 @@ TEST(LogitLens, NeedsTheResidualStreamAndValidIndices) {
         logitLens(*tinyModel(), none->capture(), 0, LensPoint::AfterMlp, 0, 5);
         FAIL() << "no error";
     } catch (const Error& e) {
-        EXPECT_THAT(e.what(), HasSubstr("CaptureLevel::Attention"));
+        EXPECT_THAT(e.what(), HasSubstr("CaptureLevel::Residual"));
     }
-    auto selected = run("A", {CaptureLevel::Attention, {1}});
+    auto selected = run("A", {CaptureLevel::Residual, {1}});
     EXPECT_THROW(logitLens(*tinyModel(), selected->capture(), 0, LensPoint::AfterMlp, 0, 5), Error);
     EXPECT_NO_THROW(logitLens(*tinyModel(), selected->capture(), 1, LensPoint::AfterMlp, 0, 5));
     EXPECT_THROW(logitLens(*tinyModel(), selected->capture(), 2, LensPoint::AfterMlp, 0, 5), Error);

@@ -100,32 +100,30 @@ class AttentionViewTest : public QObject {
     void heatmapFollowsLayerAndHead() {
         const Capture& c = capture();
         int T = c.T;
-        for (int layer = 0; layer < int(c.layers.size()); ++layer) {
-            for (int head = 0; head < int(c.layers[0].probs.size()); ++head) {
+        for (int layer = 0; layer < c.layers(); ++layer) {
+            for (int head = 0; head < c.heads(); ++head) {
                 select(layer, head, T - 1);
                 QCOMPARE(view_->layer(), layer);
                 QCOMPARE(view_->head(), head);
-                expectMapEquals(c.layers[size_t(layer)].probs[size_t(head)].view());
+                expectMapEquals(c.pattern(layer, head)->probs);
             }
         }
         // Distinct heads really differ (a stale map would pass the loop above only if equal).
-        QVERIFY((c.layers[0].probs[0].view() - c.layers[0].probs[1].view()).cwiseAbs().maxCoeff() >
-                1e-3f);
+        QVERIFY((c.pattern(0, 0)->probs - c.pattern(0, 1)->probs).cwiseAbs().maxCoeff() > 1e-3f);
     }
 
     void averagedHeadsAreTheMeanOfTheHeads() {
         const Capture& c = capture();
         select(1, 2, c.T - 1);
         view_->setAverageHeads(true);
-        const LayerCapture& L = c.layers[1];
         RowMatrix mean = RowMatrix::Zero(c.T, c.T);
-        for (const SquareBuffer& p : L.probs) mean += p.view();
-        mean /= float(L.probs.size());
+        for (int h = 0; h < c.heads(); ++h) mean += c.pattern(1, h)->probs;
+        mean /= float(c.heads());
         expectMapEquals(mean);
         // Each row of the mean still sums to one over the visible keys.
         for (int q = 0; q < c.T; ++q) QVERIFY(std::abs(mean.row(q).sum() - 1.0f) < 1e-5f);
         view_->setAverageHeads(false);
-        expectMapEquals(L.probs[2].view());
+        expectMapEquals(c.pattern(1, 2)->probs);
     }
 
     void mathPaneShowsTheSelectedRow() {
@@ -136,8 +134,9 @@ class AttentionViewTest : public QObject {
         QCOMPARE(pane->layer(), layer);
         QCOMPARE(pane->head(), head);
         QCOMPARE(pane->queryPosition(), query);
-        const LayerCapture& L = c.layers[layer];
-        const int H = int(L.probs.size()), D = int(L.q.cols()) / H;
+        const int H = c.heads(), D = int(c.q(layer).cols()) / H;
+        const AttentionQueryRow row = c.attentionRow(layer, head, query);
+        const auto q = c.q(layer), k = c.k(layer), v = c.v(layer);
         QCOMPARE(int(pane->queryVector().size()), D);
         QCOMPARE(int(pane->scores().size()), query + 1);
         QCOMPARE(pane->table()->model()->rowCount(), query + 1);
@@ -146,15 +145,17 @@ class AttentionViewTest : public QObject {
         for (int j = 0; j <= query; ++j) {
             QCOMPARE(rows->index(j, 0).data().toInt(), j);
             QCOMPARE(rows->index(j, 4).data().toString(),
-                     QString::number(double(L.probs[head](query, j)), 'f', 4));
+                     QString::number(double(row.probs(j)), 'f', 4));
         }
         for (int d = 0; d < D; ++d) {
-            QCOMPARE(pane->queryVector()[size_t(d)], L.q.row(query)[head * D + d]);
-            QCOMPARE(pane->output()[size_t(d)], L.headOut.row(query)[head * D + d]);
+            QCOMPARE(pane->queryVector()[size_t(d)], q(query, head * D + d));
+            QCOMPARE(pane->output()[size_t(d)], row.out(d));
         }
         for (int j = 0; j <= query; ++j) {
-            QCOMPARE(pane->scores()[size_t(j)], L.scores[head](query, j));
-            QCOMPARE(pane->weights()[size_t(j)], L.probs[head](query, j));
+            QCOMPARE(pane->scores()[size_t(j)], row.scores(j));
+            QCOMPARE(pane->weights()[size_t(j)], row.probs(j));
+            // the row is the same as the whole pattern's (the views and the CLI use that)
+            QVERIFY(std::abs(row.probs(j) - c.pattern(layer, head)->probs(query, j)) < 1e-6f);
         }
         // The numbers fit together: the weights are softmax(scores), scores = q·k/√D, and the
         // output is Σ_j w_j v_j, recomputed here in double precision from q, k and v.
@@ -164,7 +165,7 @@ class AttentionViewTest : public QObject {
         for (int j = 0; j <= query; ++j) {
             double qk = 0;
             for (int d = 0; d < D; ++d)
-                qk += double(L.q.row(query)[head * D + d]) * double(L.k.row(j)[head * D + d]);
+                qk += double(q(query, head * D + d)) * double(k(j, head * D + d));
             QVERIFY(std::abs(qk / std::sqrt(double(D)) - double(pane->scores()[size_t(j)])) < 1e-4);
             double w = std::exp(double(pane->scores()[size_t(j)]) - maxScore) / z;
             QVERIFY(std::abs(w - double(pane->weights()[size_t(j)])) < 1e-5);
@@ -172,7 +173,7 @@ class AttentionViewTest : public QObject {
         for (int d = 0; d < D; ++d) {
             double out = 0;
             for (int j = 0; j <= query; ++j)
-                out += double(pane->weights()[size_t(j)]) * double(L.v.row(j)[head * D + d]);
+                out += double(pane->weights()[size_t(j)]) * double(v(j, head * D + d));
             QVERIFY(std::abs(out - double(pane->output()[size_t(d)])) < 1e-4);
         }
         // The selected query row is outlined in the heatmap.
@@ -194,8 +195,8 @@ class AttentionViewTest : public QObject {
         AttentionGrid* grid = view_->grid();
         grid->waitUntilReady();
         const Capture& c = capture();
-        QCOMPARE(grid->layers(), int(c.layers.size()));
-        QCOMPARE(grid->heads(), int(c.layers[0].probs.size()));
+        QCOMPARE(grid->layers(), c.layers());
+        QCOMPARE(grid->heads(), c.heads());
         for (int l = 0; l < grid->layers(); ++l)
             for (int h = 0; h < grid->heads(); ++h) {
                 QImage image = grid->thumbnail(l, h);
@@ -210,7 +211,7 @@ class AttentionViewTest : public QObject {
         QCOMPARE(session_->selectedLayer(), 1);
         QCOMPARE(session_->selectedHead(), 3);
         QVERIFY(!view_->averageHeads());
-        expectMapEquals(c.layers[1].probs[3].view());
+        expectMapEquals(c.pattern(1, 3)->probs);
     }
 
     void stepGrowsTheMapByOneRow() {
@@ -224,7 +225,7 @@ class AttentionViewTest : public QObject {
         QCOMPARE(view_->heatmap()->rows(), before + 1);
         QCOMPARE(view_->heatmap()->colorMap()->data()->keySize(), before + 1);
         QCOMPARE(view_->heatmap()->colorMap()->data()->valueSize(), before + 1);
-        expectMapEquals(capture().layers[1].probs[1].view());
+        expectMapEquals(capture().pattern(1, 1)->probs);
         session_->back();
         QVERIFY(session_->waitUntilIdle());
         QCoreApplication::processEvents();
@@ -240,7 +241,7 @@ class AttentionViewTest : public QObject {
         QStringList row = lines[3].split(',');
         QCOMPARE(row.size(), c.T + 1);
         for (int k = 0; k <= 2; ++k)
-            QVERIFY(std::abs(row[k + 1].toDouble() - double(c.layers[0].probs[1](2, k))) < 1e-7);
+            QVERIFY(std::abs(row[k + 1].toDouble() - double(c.pattern(0, 1)->probs(2, k))) < 1e-7);
         QVERIFY(row[4].isEmpty());
     }
 

@@ -84,14 +84,18 @@ class LayersViewTest : public QObject {
     void residualNormCellsAreRowNorms() {
         const Capture& c = capture();
         Heatmap* map = view_->residualNorms();
-        const int L = int(c.layers.size());
+        const int L = c.layers();
         QCOMPARE(map->rows(), L + 1);
         QCOMPARE(map->cols(), c.T);
         QCPColorMapData* data = map->colorMap()->data();
         for (int t = 0; t < c.T; ++t) {
-            QVERIFY(std::abs(data->cell(t, 0) - norm(c.embedSum.row(t))) < 1e-4);
+            // embed.sum = wte[token] + wpe[position], straight from the weights
+            const Model& model = c.model();
+            const RowVector x =
+                model.weights.wte.map().row(c.tokens()[size_t(t)]) + model.weights.wpe.map().row(t);
+            QVERIFY(std::abs(data->cell(t, 0) - norm(x)) < 1e-4);
             for (int l = 0; l < L; ++l)
-                QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.layers[l].residPost.row(t))) < 1e-4);
+                QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.residPost(l).row(t))) < 1e-4);
         }
     }
 
@@ -114,17 +118,17 @@ class LayersViewTest : public QObject {
 
     void logitLensAfterTheLastBlockIsTheModelsPrediction() {
         const Capture& c = capture();
-        const int L = int(c.layers.size()), lastRow = 2 * L - 1;
+        const int L = c.layers(), lastRow = 2 * L - 1;
         view_->waitForLens();
-        auto [id, prob] = prediction(c.logitsLast);
+        auto [id, prob] = prediction(c.logitsLast());
         auto top = view_->lensTop(lastRow, c.T - 1);
         QVERIFY(top.has_value());
         QCOMPARE(top->id, id);
         QVERIFY(std::abs(double(top->prob) - prob) < 1e-4);
-        // Earlier positions against the full logits of the Full capture level.
-        QCOMPARE(int(c.logits.rows()), c.T);
+        // Earlier positions against every position's logits.
+        const RowMatrix logits = c.logits(0, c.T);  // [T,V]
         for (int t = 0; t < c.T - 1; ++t) {
-            auto [idT, probT] = prediction(c.logits.row(t));
+            auto [idT, probT] = prediction(logits.row(t));
             auto cell = view_->lensTop(lastRow, t);
             QVERIFY(cell.has_value());
             QCOMPARE(cell->id, idT);
@@ -159,9 +163,9 @@ class LayersViewTest : public QObject {
         session_->selectPosition(t);
         QCoreApplication::processEvents();
         QTableWidget* table = view_->neuronTable();
-        QCOMPARE(table->rowCount(), int(c.layers.size()));
-        for (int l = 0; l < int(c.layers.size()); ++l) {
-            auto act = c.layers[l].mlpAct.row(t);
+        QCOMPARE(table->rowCount(), c.layers());
+        for (int l = 0; l < c.layers(); ++l) {
+            const RowVector act = c.mlpRows(l, 0, c.T).act.row(t);  // all rows, then row t
             int best = 0;
             for (Eigen::Index i = 1; i < act.size(); ++i)
                 if (std::abs(act[i]) > std::abs(act[best])) best = int(i);
@@ -189,8 +193,8 @@ class LayersViewTest : public QObject {
         QCOMPARE(kept->id, before->id);
         QCOMPARE(kept->prob, before->prob);
         view_->waitForLens();
-        auto [id, prob] = prediction(capture().logitsLast);
-        auto last = view_->lensTop(2 * int(capture().layers.size()) - 1, T);
+        auto [id, prob] = prediction(capture().logitsLast());
+        auto last = view_->lensTop(2 * capture().layers() - 1, T);
         QVERIFY(last.has_value());
         QCOMPARE(last->id, id);
         QCOMPARE(view_->residualNorms()->cols(), T + 1);

@@ -22,7 +22,7 @@ using namespace tscope::ui::test;
 namespace {
 
 std::vector<float> coreDistribution(const Session& session, SamplingSettings settings) {
-    const Vector& logits = session.snapshot()->capture.logitsLast;
+    const Vector& logits = session.snapshot()->capture.logitsLast();
     return nextTokenDistribution({logits.data(), size_t(logits.size())}, settings);
 }
 
@@ -83,7 +83,7 @@ class OutputViewTest : public QObject {
         QCPBars* bars = view_->bars();
         QCOMPARE(int(ids.size()), view_->barCount());
         QCOMPARE(bars->data()->size(), view_->barCount());
-        const Vector& logits = session_->snapshot()->capture.logitsLast;
+        const Vector& logits = session_->snapshot()->capture.logitsLast();
         QCOMPARE(ids, topIndices({logits.data(), size_t(logits.size())}, view_->barCount()));
         for (int r = 0; r < int(ids.size()); ++r) {
             QCOMPARE(bars->data()->at(r)->key, double(r + 1));
@@ -136,9 +136,9 @@ class OutputViewTest : public QObject {
     void earlierPositionsShowTheirOwnLogits() {
         auto s = session_->snapshot();
         session_->selectPosition(1);
-        const auto row = s->capture.logits.row(1);
-        const std::vector<float> expected = nextTokenDistribution(
-            {row.data(), size_t(s->capture.logits.cols())}, session_->sampling());
+        const Vector row = s->capture.logitsAt(1);  // [V], computed on demand
+        const std::vector<float> expected =
+            nextTokenDistribution({row.data(), size_t(row.size())}, session_->sampling());
         QCOMPARE(view_->position(), 1);
         for (int r = 0; r < int(view_->barIds().size()); ++r)
             QCOMPARE(view_->bars()->data()->at(r)->value,

@@ -18,7 +18,7 @@ using namespace tscope::ui::test;
 namespace {
 
 std::span<const float> lastLogits(const Snapshot& s) {
-    return {s.capture.logitsLast.data(), size_t(s.capture.logitsLast.size())};
+    return {s.capture.logitsLast().data(), size_t(s.capture.logitsLast().size())};
 }
 
 QString longPrompt() {
@@ -67,9 +67,9 @@ class SessionTest : public QObject {
         auto s = session_->snapshot();
         QCOMPARE(s->ids(), c.tokens);
         QCOMPARE(s->capture.T, int(c.tokens.size()));
-        QCOMPARE(size_t(s->capture.logitsLast.size()), c.logitsLast.size());
+        QCOMPARE(size_t(s->capture.logitsLast().size()), c.logitsLast.size());
         for (size_t v = 0; v < c.logitsLast.size(); ++v)
-            QVERIFY2(std::abs(s->capture.logitsLast[Eigen::Index(v)] - c.logitsLast[v]) < 1e-4f,
+            QVERIFY2(std::abs(s->capture.logitsLast()[Eigen::Index(v)] - c.logitsLast[v]) < 1e-4f,
                      qPrintable(QString("logit %1").arg(v)));
         QCOMPARE(topIndices(lastLogits(*s), 5), c.top5);
     }
@@ -108,15 +108,19 @@ class SessionTest : public QObject {
         QCOMPARE(after->text.substr(added.byteBegin),
                  after->model->tokenizer->tokenBytes(added.id));
         // every head's attention matrix has one more row (and column), the old rows unchanged
-        for (size_t l = 0; l < after->capture.layers.size(); ++l) {
-            for (size_t h = 0; h < after->capture.layers[l].probs.size(); ++h) {
-                const SquareBuffer& grown = after->capture.layers[l].probs[h];
-                const SquareBuffer& old = before->capture.layers[l].probs[h];
-                QCOMPARE(int(grown.size()), T + 1);
-                QVERIFY(grown.view().topLeftCorner(T, T) == old.view());
-                QVERIFY(std::abs(grown.view().row(T).sum() - 1.0f) < 1e-5f);
+        for (int l = 0; l < after->capture.layers(); ++l) {
+            for (int h = 0; h < after->capture.heads(); ++h) {
+                const RowMatrix& grown = after->capture.pattern(l, h)->probs;
+                const RowMatrix& old = before->capture.pattern(l, h)->probs;
+                QCOMPARE(int(grown.rows()), T + 1);
+                QVERIFY((grown.topLeftCorner(T, T) - old).cwiseAbs().maxCoeff() < 1e-6f);
+                QVERIFY(std::abs(grown.row(T).sum() - 1.0f) < 1e-5f);
             }
         }
+        // the older snapshot still shows its own rows: the step shared them, copied nothing
+        QCOMPARE(before->capture.T, T);
+        QVERIFY(after->capture.residPost(0).topRows(T) == before->capture.residPost(0));
+        QVERIFY(after->capture.residPost(0).data() == before->capture.residPost(0).data());
         // the selection follows the newest token
         QCOMPARE(session_->selectedPosition(), T);
     }
@@ -164,10 +168,9 @@ class SessionTest : public QObject {
         QCOMPARE(redone->ids(), full->ids());
         QCOMPARE(redone->text, full->text);
         QVERIFY(redone->future.empty());
-        for (size_t l = 0; l < redone->capture.layers.size(); ++l)
-            for (size_t h = 0; h < redone->capture.layers[l].probs.size(); ++h)
-                QVERIFY((redone->capture.layers[l].probs[h].view() -
-                         full->capture.layers[l].probs[h].view())
+        for (int l = 0; l < redone->capture.layers(); ++l)
+            for (int h = 0; h < redone->capture.heads(); ++h)
+                QVERIFY((redone->capture.pattern(l, h)->probs - full->capture.pattern(l, h)->probs)
                             .cwiseAbs()
                             .maxCoeff() < 1e-5f);
         // outside the history is an error, and nothing changes
@@ -223,12 +226,11 @@ class SessionTest : public QObject {
             QCOMPARE(settings.temperature, t);
             QCOMPARE(session_->distribution(), nextTokenDistribution(lastLogits(*s), settings));
         }
-        // earlier positions use the captured logits of that row
+        // earlier positions use that row's logits, computed on demand
         const int t = 1;
-        const auto row = s->capture.logits.row(t);
+        const Vector row = s->capture.logitsAt(t);  // [V]
         QCOMPARE(session_->distributionAt(t),
-                 nextTokenDistribution({row.data(), size_t(s->capture.logits.cols())},
-                                       session_->sampling()));
+                 nextTokenDistribution({row.data(), size_t(row.size())}, session_->sampling()));
         QCOMPARE(session_->distributionAt(s->length() - 1), session_->distribution());
         QVERIFY(session_->distributionAt(s->length()).empty());
     }

@@ -1,0 +1,84 @@
+#include "core/row_store.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <new>
+#include <utility>
+
+namespace tscope {
+
+namespace {
+
+size_t pageSize() {
+    static const size_t size = size_t(sysconf(_SC_PAGESIZE));
+    return size;
+}
+
+size_t roundUpToPages(size_t bytes) {
+    const size_t page = pageSize();
+    return (bytes + page - 1) / page * page;
+}
+
+}  // namespace
+
+RowStore::RowStore(Eigen::Index capacity, Eigen::Index width) : capacity_(capacity), width_(width) {
+    assert(capacity >= 0 && width >= 0);
+    const size_t bytes = size_t(capacity) * size_t(width) * sizeof(float);
+    if (bytes == 0) return;
+    mappedBytes_ = roundUpToPages(bytes);
+    // anonymous pages are zero-filled on first touch: reserving the whole context is free
+    void* p =
+        mmap(nullptr, mappedBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    data_ = static_cast<float*>(p);
+}
+
+RowStore::~RowStore() {
+    if (data_) munmap(data_, mappedBytes_);
+}
+
+RowStore::RowStore(RowStore&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      capacity_(std::exchange(other.capacity_, 0)),
+      width_(std::exchange(other.width_, 0)),
+      highWater_(std::exchange(other.highWater_, 0)),
+      mappedBytes_(std::exchange(other.mappedBytes_, 0)) {}
+
+RowStore& RowStore::operator=(RowStore&& other) noexcept {
+    if (this != &other) {
+        this->~RowStore();
+        new (this) RowStore(std::move(other));
+    }
+    return *this;
+}
+
+Eigen::Map<RowMatrix> RowStore::rows(Eigen::Index t0, Eigen::Index n) {
+    assert(t0 >= 0 && n >= 0 && t0 + n <= capacity_);
+    highWater_ = std::max(highWater_, t0 + n);
+    return Eigen::Map<RowMatrix>(data_ + t0 * width_, n, width_);
+}
+
+Eigen::Map<const RowMatrix> RowStore::top(Eigen::Index T) const {
+    assert(T >= 0 && T <= capacity_);
+    return Eigen::Map<const RowMatrix>(data_, T, width_);
+}
+
+Eigen::Map<const RowVector> RowStore::row(Eigen::Index t) const {
+    assert(t >= 0 && t < capacity_);
+    return Eigen::Map<const RowVector>(data_ + t * width_, width_);
+}
+
+void RowStore::copyRows(const RowStore& other, Eigen::Index n) {
+    assert(other.width_ == width_ && n <= other.capacity_ && n <= capacity_);
+    if (n > 0) rows(0, n) = other.top(n);
+}
+
+size_t RowStore::bytesTouched() const {
+    const size_t bytes = size_t(highWater_) * size_t(width_) * sizeof(float);
+    return std::min(mappedBytes_, roundUpToPages(bytes));
+}
+
+}  // namespace tscope
