@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TransformerScope developer entry point. Two commands do everything on a fresh Debian/Ubuntu:
 #   ./dev.sh run    install what is missing, build, launch the app on the bundled default model
-#   ./dev.sh test   install what is missing, build, run every test (CTest)
+#   ./dev.sh test   install what is missing, build, run every test (CTest), then the core and
+#                   CLI tests again in a Debug build with assertions and -fsanitize=address,undefined
 # Extra: ./dev.sh asan (tests under -fsanitize=address,undefined), ./dev.sh bench, ./dev.sh format
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -46,7 +47,11 @@ run)
 test)
     install_missing
     build build
-    cd build && ctest --output-on-failure -j"$(nproc)"
+    (cd build && ctest --output-on-failure -j"$(nproc)")
+    # the engine again with assertions on (Eigen's included) under address + UB sanitizers
+    build build-debug -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+        -DTSCOPE_SANITIZE=ON -DTSCOPE_GUI=OFF -DTSCOPE_BENCH=OFF
+    cd build-debug && ctest --output-on-failure -j"$(nproc)" -R '^core\.'
     ;;
 asan)
     install_missing

@@ -24,7 +24,7 @@ enum class CaptureLevel {
 
 struct CaptureOptions {
     CaptureLevel level = CaptureLevel::Residual;
-    std::vector<int> layers;    // empty = all layers; otherwise only these keep q and residuals
+    std::vector<int> layers{};  // empty = all layers; otherwise only these keep q and residuals
     bool logsumexpAll = false;  // logsumexp of every position (costs every position's logits)
     bool wants(int layer) const;
 };

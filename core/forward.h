@@ -35,7 +35,7 @@ struct ForwardHooks {
 
 struct ForwardOptions {
     CaptureOptions capture;
-    ForwardHooks hooks;
+    ForwardHooks hooks{};
     OverflowPolicy overflow = OverflowPolicy::Refuse;
     int threads = 0;  // 0 = all cores
 };
