@@ -363,6 +363,7 @@ void Forward::append(std::span<const int> ids, const ProgressFn& progress) {
                         std::to_string(cfg.vocab_size - 1) + ")");
     if (ids.empty()) return;
     ThreadScope threads(options_.threads);
+    ops::ComputeScope compute;  // denormals flush to zero on every compute thread
 
     const size_t total = tokens_.size() + ids.size();
     if (total > size_t(cfg.n_positions)) {
@@ -401,6 +402,7 @@ void Forward::truncate(int length) {
     if (length < 0) throw Error("truncate: length must be >= 0, got " + std::to_string(length));
     if (length >= this->length()) return;
     ThreadScope threads(options_.threads);
+    ops::ComputeScope compute;  // denormals flush to zero on every compute thread
     tokens_.resize(size_t(length));
     impl_->truncate(capture_, length);
     impl_->refreshLast(capture_);
