@@ -260,6 +260,7 @@ void Forward::append(std::span<const int> ids, const ProgressFn& progress) {
                         std::to_string(cfg.vocab_size - 1) + ")");
     if (ids.empty()) return;
     ThreadScope threads(options_.threads);
+    ops::ComputeScope compute;  // denormals flush to zero on every compute thread
 
     std::vector<int> tokens(tokens_);
     tokens.insert(tokens.end(), ids.begin(), ids.end());
@@ -290,6 +291,7 @@ void Forward::truncate(int length) {
     if (length < 0) throw Error("truncate: length must be >= 0, got " + std::to_string(length));
     if (length >= this->length()) return;
     ThreadScope threads(options_.threads);
+    ops::ComputeScope compute;  // denormals flush to zero on every compute thread
     tokens_.resize(size_t(length));
     last_ = std::make_shared<const Vector>(length > 0 ? impl_->logitsAt(*store_, length - 1)
                                                       : Vector());

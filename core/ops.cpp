@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/kernels/compute_scope.h"
+#include "core/kernels/dispatch.h"
+
 namespace tscope::ops {
 
 namespace {
@@ -21,6 +24,27 @@ std::pair<Index, Index> part(Index size, int i, int count) {
     const Index begin = std::min(size, step * i);
     return {begin, std::min(size, begin + step)};
 }
+
+// Output columns of W (rows of M) per work item: threads take items as they finish the last,
+// so a thread the OS holds back costs only its current item, never half of the matrix.
+constexpr Index kColumnsPerItem = 64;
+
+// Calls work(begin, end) for items of `chunk` of [0, size), spread over the threads.
+template <class Work>
+void forEachChunk(Index size, Index chunk, const Work& work) {
+    const Index items = (size + chunk - 1) / chunk;
+    if (items <= 1 || omp_get_max_threads() == 1) {
+        work(Index(0), size);
+        return;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (Index item = 0; item < items; ++item)
+        work(item * chunk, std::min(size, (item + 1) * chunk));
+}
+
+// Keys per block of queries in attentionHead: the block computes keys up to its last query, so
+// at most this many columns above the diagonal are wasted per row.
+constexpr Index kAttentionRows = 32;
 
 }  // namespace
 
@@ -39,11 +63,23 @@ void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const Con
 }
 
 void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b) {
-    if (x.rows() == 1 && omp_get_max_threads() > 1) {
-        // decode: every thread owns a block of output columns
+    const Index n = x.rows(), K = x.cols(), N = W.cols();
+    eigen_assert(W.rows() == K && out.rows() == n && out.cols() == N && b.size() == N);
+    const kernels::GemmKernels* gemm = kernels::active();
+    if (gemm && n > 1) {
+        forEachChunk(N, kColumnsPerItem, [&](Index c0, Index c1) {
+            // out[:, c0:c1] [n,Nc] = x [n,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
+            gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(),
+                         W.data() + c0, W.outerStride(), b.data() + c0, n, K, c1 - c0);
+        });
+        return;
+    }
+    if (n == 1 && omp_get_max_threads() > 1) {
+        // decode: every thread owns a block of output columns (Eigen's matrix-vector product
+        // streams W row by row, at the memory bandwidth)
 #pragma omp parallel
         {
-            const auto [c0, c1] = part(W.cols(), omp_get_thread_num(), omp_get_num_threads());
+            const auto [c0, c1] = part(N, omp_get_thread_num(), omp_get_num_threads());
             if (c1 > c0) {
                 // out[:, c0:c1] [1,Nc] = x [1,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
                 out.middleCols(c0, c1 - c0).noalias() = x * W.middleCols(c0, c1 - c0);
@@ -57,11 +93,22 @@ void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstV
 }
 
 void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
-    if (x.rows() == 1 && omp_get_max_threads() > 1) {
+    const Index n = x.rows(), C = x.cols(), R = M.rows();
+    eigen_assert(M.cols() == C && out.rows() == n && out.cols() == R);
+    const kernels::GemmKernels* gemm = kernels::active();
+    if (gemm && n > 1) {
+        forEachChunk(R, kColumnsPerItem, [&](Index r0, Index r1) {
+            // out[:, r0:r1] [n,Rc] = x [n,C] · M[r0:r1]ᵀ [C,Rc]
+            gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),
+                                   M.data() + r0 * M.outerStride(), M.outerStride(), n, C, r1 - r0);
+        });
+        return;
+    }
+    if (n == 1 && omp_get_max_threads() > 1) {
         // decode: every thread owns a block of rows of M (a block of the vocabulary)
 #pragma omp parallel
         {
-            const auto [r0, r1] = part(M.rows(), omp_get_thread_num(), omp_get_num_threads());
+            const auto [r0, r1] = part(R, omp_get_thread_num(), omp_get_num_threads());
             if (r1 > r0) {
                 // out[0, r0:r1]ᵀ [Rc] = M[r0:r1] [Rc,C] · xᵀ [C]
                 out.row(0).segment(r0, r1 - r0).transpose().noalias() =
@@ -112,14 +159,33 @@ void logsumexpRows(float* out, const ConstMatRef& x) {
 
 void attentionHead(MatRef out, MatRef scores, MatRef probs, const ConstMatRef& q,
                    const ConstMatRef& k, const ConstMatRef& v) {
+    kernels::ThreadFlushDenormals flush;  // exp of masked and tiny scores gives denormals
     const Index n = q.rows(), T = k.rows(), t0 = T - n;
     const float scale = 1.0f / std::sqrt(float(q.cols()));
-    scores.noalias() = q * k.transpose();  // [n,T] = [n,D] · [D,T]
-    scores *= scale;
-    for (Index i = 0; i + t0 + 1 < T; ++i)  // causal mask: query t0+i sees keys 0 .. t0+i
-        scores.row(i).tail(T - (t0 + i + 1)).setConstant(kNegInf);
-    softmaxCausal(probs, scores, t0);  // [n,T]
-    out.noalias() = probs * v;         // [n,D] = [n,T] · [T,D]
+    for (Index i0 = 0; i0 < n; i0 += kAttentionRows) {
+        // queries t0+i0 .. t0+i1−1 see keys 0 .. t0+i1−1 at most: only those are computed
+        const Index i1 = std::min(n, i0 + kAttentionRows), rows = i1 - i0, keys = t0 + i1;
+        auto s = scores.block(i0, 0, rows, keys);                            // [rows,keys]
+        s.noalias() = q.middleRows(i0, rows) * k.topRows(keys).transpose();  // [rows,D] · [D,keys]
+        s *= scale;
+        for (Index i = i0; i < i1; ++i)  // causal mask: query t0+i sees keys 0 .. t0+i
+            scores.row(i).tail(T - (t0 + i + 1)).setConstant(kNegInf);
+        softmaxCausal(probs.middleRows(i0, rows), scores.middleRows(i0, rows), t0 + i0);
+        // [rows,D] = [rows,keys] · [keys,D]; the probabilities after `keys` are 0
+        out.middleRows(i0, rows).noalias() = probs.block(i0, 0, rows, keys) * v.topRows(keys);
+    }
+}
+
+const char* kernelPath() {
+    return kernels::activeName();
+}
+
+bool kernelPathSupported(std::string_view path) {
+    return kernels::supported(path);
+}
+
+void setKernelPath(std::string_view path) {
+    kernels::setPath(path);
 }
 
 }  // namespace tscope::ops

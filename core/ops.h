@@ -6,6 +6,8 @@
 // Threading: OpenMP with the calling thread's omp_get_max_threads(); the caller sets it.
 #pragma once
 
+#include <string_view>
+
 #include "core/tensor.h"
 
 namespace tscope::ops {
@@ -19,12 +21,13 @@ using RowsMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const ConstVecRef& b,
                float eps);
 
-// out [n,N] = x [n,K] · W [K,N] + b [N]  (GPT-2 Conv1D layout). One row (decode) splits the
-// columns of W over the threads, because Eigen runs matrix-vector products on one thread.
+// out [n,N] = x [n,K] · W [K,N] + b [N]  (GPT-2 Conv1D layout), W read in place. The columns
+// of W are split over the threads, so each thread streams only its own slice of the weights.
+// out must not overlap x.
 void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b);
 
-// out [n,R] = x [n,C] · Mᵀ with M [R,C] (the unembedding: M = lm_head). One row splits the rows
-// of M over the threads.
+// out [n,R] = x [n,C] · Mᵀ with M [R,C] (the unembedding: M = lm_head). The rows of M are split
+// over the threads.
 void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M);
 
 // out = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), elementwise; out may be x.
@@ -40,12 +43,37 @@ Vector softmax(const ConstVecRef& logits);
 // log Σ exp(row) of every row of x [n,R] into out [n], stable.
 void logsumexpRows(float* out, const ConstMatRef& x);
 
-// One causal attention head for the queries at positions t0 .. t0+n−1, t0 = T − n:
+// One causal attention head; computes only the causal lower triangle of scores and probs for the
+// queries at positions t0 .. t0+n−1, t0 = T − n:
 //   scores [n,T] = q [n,D] · k [T,D]ᵀ / √D, −inf after the query's own position
 //   probs  [n,T] = softmax(scores) per row, 0 after the query's own position
 //   out    [n,D] = probs · v [T,D]
 // scores and probs may be the same matrix when only the probabilities are kept.
 void attentionHead(MatRef out, MatRef scores, MatRef probs, const ConstMatRef& q,
                    const ConstMatRef& k, const ConstMatRef& v);
+
+// The instruction set of the linear kernels in use: "avx512", "avx2", or "eigen" (Eigen's own
+// products, on CPUs without AVX2 + FMA). Chosen at start: the best the CPU runs, unless the
+// environment says TSCOPE_KERNELS=avx512|avx2|eigen|auto.
+const char* kernelPath();
+
+// Whether this CPU runs `path` ("avx512", "avx2", "eigen" or "auto").
+bool kernelPathSupported(std::string_view path);
+
+// Switches the linear kernels of every thread to `path` ("auto": the best this CPU runs), for
+// tests and benchmarks. Throws tscope::Error for an unknown path or one this CPU cannot run.
+void setKernelPath(std::string_view path);
+
+// While alive: denormal floats flush to zero (FTZ + DAZ) on the calling thread and on every
+// thread of its OpenMP team (omp_get_max_threads() threads, so create it after setting that).
+// Tiny attention weights otherwise become denormals, which run ~100× slower. Restores each
+// thread's previous state on destruction; scopes nest.
+class ComputeScope {
+  public:
+    ComputeScope();
+    ~ComputeScope();
+    ComputeScope(const ComputeScope&) = delete;
+    ComputeScope& operator=(const ComputeScope&) = delete;
+};
 
 }  // namespace tscope::ops

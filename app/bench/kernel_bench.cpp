@@ -1,0 +1,170 @@
+// The math kernels alone, on GPT-2-small shapes, for each instruction-set path (eigen = Eigen's
+// own products, the former implementation; avx2; avx512): the four linear layers and the tied
+// unembedding at n rows, and one attention layer with and without tiny (denormal) weights.
+//
+// Weights come from one 154 MB pool (the unembedding's [50257, 768]); each linear iteration reads
+// its W from the next offset in the pool, so weights come from memory as in a 12-layer pass,
+// not from a cache warmed by the previous iteration.
+// Threads: TSCOPE_BENCH_THREADS=n (default: every core), as in engine_bench.cpp.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstdlib>
+#include <random>
+
+#include "core/forward.h"
+#include "core/model.h"
+#include "core/ops.h"
+
+namespace {
+
+using namespace tscope;
+using Eigen::Index;
+
+constexpr Index kWidth = 768, kInner = 4 * kWidth, kVocab = 50257;
+const char* const kPaths[] = {"eigen", "avx2", "avx512"};
+
+// Uniform in [-scale, scale], fixed seed.
+RowMatrix randomMatrix(Index rows, Index cols, float scale, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> dist(-scale, scale);
+    RowMatrix m(rows, cols);
+    for (Index i = 0; i < m.size(); ++i) m.data()[i] = dist(gen);
+    return m;
+}
+
+const RowMatrix& weightPool() {  // [V, C]
+    static const RowMatrix pool = randomMatrix(kVocab, kWidth, 0.035f, 1);
+    return pool;
+}
+
+// Sets the kernel path (range 0) and the thread count for one benchmark; false: skipped.
+bool choosePath(benchmark::State& state) {
+    const char* path = kPaths[state.range(0)];
+    if (!ops::kernelPathSupported(path)) {
+        state.SkipWithError("kernel path not supported by this CPU");
+        return false;
+    }
+    ops::setKernelPath(path);
+    const char* threads = std::getenv("TSCOPE_BENCH_THREADS");
+    omp_set_num_threads(threads && std::atoi(threads) > 0 ? std::atoi(threads)
+                                                          : omp_get_num_procs());
+    state.SetLabel(path);
+    return true;
+}
+
+// The linear layers of a GPT-2-small block: (K, N).
+const Index kLinearShapes[][2] = {
+    {kWidth, 3 * kWidth}, {kWidth, kWidth}, {kWidth, kInner}, {kInner, kWidth}};
+
+// out [n,N] = x [n,K] · W [K,N] + b; args: path, shape (qkv, attn proj, fc, mlp proj), n.
+void BM_Linear(benchmark::State& state) {
+    if (!choosePath(state)) return;
+    const Index K = kLinearShapes[state.range(1)][0], N = kLinearShapes[state.range(1)][1];
+    const Index n = state.range(2);
+    const RowMatrix x = randomMatrix(n, K, 1.0f, 2);
+    const Vector b = randomMatrix(N, 1, 0.1f, 3);
+    RowMatrix out(n, N);
+    const float* pool = weightPool().data();
+    const Index slots = weightPool().size() / (K * N);
+    Index slot = 0;
+    ops::ComputeScope compute;
+    for (auto _ : state) {
+        const ops::RowsMap W(const_cast<float*>(pool) + slot * K * N, K, N,
+                             Eigen::OuterStride<>(N));
+        ops::linear(out, x, W, b);
+        benchmark::DoNotOptimize(out.data());
+        slot = (slot + 1) % slots;
+    }
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(2e-9 * double(n * K * N), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Linear)
+    ->ArgsProduct({{0, 1, 2}, {0, 1, 2, 3}, {1, 16, 64, 256, 1024}})
+    ->ArgNames({"path", "shape", "n"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// logits [n,V] = h [n,C] · wteᵀ (the tied unembedding); args: path, n.
+void BM_Unembed(benchmark::State& state) {
+    if (!choosePath(state)) return;
+    const Index n = state.range(1);
+    const RowMatrix h = randomMatrix(n, kWidth, 1.0f, 4);
+    RowMatrix logits(n, kVocab);
+    ops::ComputeScope compute;
+    for (auto _ : state) {
+        ops::linearTransposed(logits, h, weightPool());
+        benchmark::DoNotOptimize(logits.data());
+    }
+    state.counters["GFLOP/s"] = benchmark::Counter(2e-9 * double(n * kVocab * kWidth),
+                                                   benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["GB/s"] = benchmark::Counter(4e-9 * double(kVocab * kWidth),
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Unembed)
+    ->ArgsProduct({{0, 1, 2}, {1, 16, 64, 256}})
+    ->ArgNames({"path", "n"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// One attention layer's 12 heads at T = n (prefill), q and k scaled by range(1)/100: at 100 the
+// scores spread over hundreds, so most softmax weights underflow towards denormals (as with real
+// GPT-2's weights). attentionHead flushes denormals itself, so both scales should take as long.
+void BM_AttentionLayer(benchmark::State& state) {
+    const Index T = state.range(0), D = 64, H = 12;
+    const float scale = float(state.range(1)) / 100.0f;
+    const RowMatrix q = randomMatrix(T, H * D, scale, 5), k = randomMatrix(T, H * D, scale, 6);
+    const RowMatrix v = randomMatrix(T, H * D, 1.0f, 7);
+    RowMatrix out(T, H * D);
+    std::vector<RowMatrix> probs(size_t(H), RowMatrix(T, T));
+    auto layer = [&] {
+#pragma omp parallel for schedule(static)
+        for (Index h = 0; h < H; ++h)
+            ops::attentionHead(out.middleCols(h * D, D), probs[size_t(h)], probs[size_t(h)],
+                               q.middleCols(h * D, D), k.middleCols(h * D, D),
+                               v.middleCols(h * D, D));
+    };
+    for (auto _ : state) {
+        layer();
+        benchmark::DoNotOptimize(out.data());
+    }
+}
+BENCHMARK(BM_AttentionLayer)
+    ->ArgsProduct({{256, 1024}, {2, 100}})
+    ->ArgNames({"T", "qk_scale_pct"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Prefill of T tokens (range 0) at capture level range(1) (0 none, 1 attention, 2 full) on the
+// model directory in TSCOPE_BENCH_MODEL (skipped without it): app/bench/torch_vs_tscope.py writes
+// one and times the same prefill in PyTorch alternately with this.
+void BM_PrefillModelDir(benchmark::State& state) {
+    const char* dir = std::getenv("TSCOPE_BENCH_MODEL");
+    if (!dir) {
+        state.SkipWithError("set TSCOPE_BENCH_MODEL to a model directory");
+        return;
+    }
+    static const std::shared_ptr<const Model> model = loadModel(dir);
+    const CaptureLevel levels[] = {CaptureLevel::None, CaptureLevel::Attention, CaptureLevel::Full};
+    ForwardOptions options;
+    options.capture.level = levels[state.range(1)];
+    const char* threads = std::getenv("TSCOPE_BENCH_THREADS");
+    options.threads = threads ? std::atoi(threads) : 0;
+    Forward forward(model, options);
+    std::vector<int> ids(size_t(state.range(0)));
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = int((i * 7919 + 13) % 50257);
+    forward.append(ids);  // untimed: faults the weights in
+    for (auto _ : state) {
+        forward.reset();
+        forward.append(ids);
+    }
+    state.SetLabel(ops::kernelPath());
+}
+BENCHMARK(BM_PrefillModelDir)
+    ->ArgsProduct({{16, 64, 256, 1024}, {0, 1, 2}})
+    ->ArgNames({"T", "capture"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MeasureProcessCPUTime();
+
+}  // namespace

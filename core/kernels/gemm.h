@@ -1,0 +1,30 @@
+// The two GEMM shapes of the forward pass on raw row-major floats, single-threaded, compiled
+// once per instruction set (gemm_avx2.cpp, gemm_avx512.cpp) and chosen at runtime (dispatch.h).
+// ops.cpp splits the output columns over the threads and calls these on each slice.
+//
+// Deliberately no Eigen and no standard-library templates in the kernel files: an inline function
+// compiled with AVX-512 in one file and without in another is one symbol to the linker, which may
+// keep the AVX-512 copy and run it on a CPU without AVX-512.
+#pragma once
+
+#include <cstddef>
+
+namespace tscope::kernels {
+
+using Index = std::ptrdiff_t;
+
+struct GemmKernels {
+    const char* name;  // "avx2", "avx512"
+    // out [n,cols] = x [n,K] · W [K,cols] + b [cols]; rows ldo, ldx, ldw floats apart.
+    // W is read in place (GPT-2 Conv1D layout [in, out]); out must not overlap x.
+    void (*linear)(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
+                   const float* b, Index n, Index K, Index cols);
+    // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
+    void (*linearTransposed)(float* out, Index ldo, const float* x, Index ldx, const float* M,
+                             Index ldm, Index n, Index C, Index rows);
+};
+
+const GemmKernels& avx2Kernels();    // AVX2 + FMA (x86-64-v3)
+const GemmKernels& avx512Kernels();  // AVX-512 F/BW/DQ/VL (x86-64-v4)
+
+}  // namespace tscope::kernels

@@ -1,0 +1,195 @@
+// Register-blocked GEMM kernels written once for a vector type V and compiled once per
+// instruction set; include only from gemm_<isa>.cpp, after defining V there (in an anonymous
+// namespace, so every instantiation stays local to its file).
+//
+// V provides: Reg, kWidth (floats per register), zero(), load(p), loadPart(p, count),
+// store(p, r), storePart(p, r, count), broadcast(f), fma(a, b, c) = a·b + c, sum(r), and the
+// tile sizes kLinearRows × kLinearVecs registers (linear), kDepth (rows of W per pass, so a
+// [kDepth, kLinearVecs·kWidth] slice of W stays in L1), kDotRows × kDotCols (linearTransposed).
+#pragma once
+
+#include "core/kernels/gemm.h"
+
+namespace tscope::kernels::impl {
+
+// ---- linear: out [n,cols] = x [n,K] · W [K,cols] + b ---------------------------------------
+
+// One MR × NV-register tile over kc rows of W: out[i, j:j+V] += x[i,k] · W[k, j:j+V] (broadcast
+// FMA). first: start from the bias (or 0) instead of out. Part: the last register holds only
+// `last` columns (masked loads and stores).
+template <class V, int MR, int NV, bool Part>
+inline void linearTile(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
+                       const float* b, bool first, Index kc, int last) {
+    using Reg = typename V::Reg;
+    constexpr int w = V::kWidth;
+    auto loadCol = [&](const float* p, int j) {
+        return Part && j == NV - 1 ? V::loadPart(p + j * w, last) : V::load(p + j * w);
+    };
+    Reg acc[MR][NV];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j)
+            acc[i][j] = !first ? loadCol(out + i * ldo, j) : b ? loadCol(b, j) : V::zero();
+    for (Index k = 0; k < kc; ++k) {
+        Reg wk[NV];  // W[k, j:j+NV·V]
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) wk[j] = loadCol(W + k * ldw, j);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) {
+            const Reg xik = V::broadcast(x[i * ldx + k]);
+#pragma GCC unroll 8
+            for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(xik, wk[j], acc[i][j]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) {
+            float* p = out + i * ldo + j * w;
+            if (Part && j == NV - 1)
+                V::storePart(p, acc[i][j], last);
+            else
+                V::store(p, acc[i][j]);
+        }
+}
+
+// Tiles of every row of x for one strip of NV registers; the rows left over (< kLinearRows) get
+// a shorter tile.
+template <class V, int NV, bool Part, int MR = V::kLinearRows>
+inline void linearStrip(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
+                        const float* b, bool first, Index n, Index kc, int last) {
+    Index i = 0;
+    for (; i + MR <= n; i += MR)
+        linearTile<V, MR, NV, Part>(out + i * ldo, ldo, x + i * ldx, ldx, W, ldw, b, first, kc,
+                                    last);
+    if constexpr (MR > 1)
+        if (i < n)
+            linearStrip<V, NV, Part, MR - 1>(out + i * ldo, ldo, x + i * ldx, ldx, W, ldw, b, first,
+                                             n - i, kc, last);
+}
+
+// The columns after the last full strip: `vecs` whole registers (< kLinearVecs), then `last`
+// columns in a masked register.
+template <class V, int NV = V::kLinearVecs - 1>
+inline void linearRemainder(float* out, Index ldo, const float* x, Index ldx, const float* W,
+                            Index ldw, const float* b, bool first, Index n, Index kc, int vecs,
+                            int last) {
+    if constexpr (NV > 0) {
+        if (vecs == NV) {
+            linearStrip<V, NV, false>(out, ldo, x, ldx, W, ldw, b, first, n, kc, V::kWidth);
+            const Index done = NV * V::kWidth;
+            if (last > 0)
+                linearStrip<V, 1, true>(out + done, ldo, x, ldx, W + done, ldw,
+                                        b ? b + done : nullptr, first, n, kc, last);
+            return;
+        }
+        linearRemainder<V, NV - 1>(out, ldo, x, ldx, W, ldw, b, first, n, kc, vecs, last);
+    } else if (last > 0) {
+        linearStrip<V, 1, true>(out, ldo, x, ldx, W, ldw, b, first, n, kc, last);
+    }
+}
+
+// out [n,cols] = x [n,K] · W [K,cols] + b: K in passes of kDepth rows (that slice of W is reused
+// by every row of x from L1), each pass over strips of kLinearVecs registers.
+template <class V>
+void linear(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
+            const float* b, Index n, Index K, Index cols) {
+    constexpr Index strip = Index(V::kLinearVecs) * V::kWidth;
+    const Index fullCols = cols / strip * strip;
+    const int vecs = int((cols - fullCols) / V::kWidth);
+    const int last = int((cols - fullCols) % V::kWidth);
+    for (Index k0 = 0; k0 < K || k0 == 0; k0 += V::kDepth) {
+        const Index kc = K - k0 < V::kDepth ? K - k0 : V::kDepth;
+        const bool first = k0 == 0;
+        const float* xk = x + k0;        // [n, kc]
+        const float* Wk = W + k0 * ldw;  // [kc, cols]
+        for (Index j = 0; j < fullCols; j += strip)
+            linearStrip<V, V::kLinearVecs, false>(out + j, ldo, xk, ldx, Wk + j, ldw,
+                                                  b ? b + j : nullptr, first, n, kc, V::kWidth);
+        if (fullCols < cols)
+            linearRemainder<V>(out + fullCols, ldo, xk, ldx, Wk + fullCols, ldw,
+                               b ? b + fullCols : nullptr, first, n, kc, vecs, last);
+    }
+}
+
+// ---- linearTransposed: out [n,rows] = x [n,C] · M [rows,C]ᵀ --------------------------------
+
+// One MR × NR tile of dot products: out[i,j] = Σ_c x[i,c] · M[j,c], accumulated in registers
+// along C and summed across each register at the end.
+template <class V, int MR, int NR>
+inline void dotTile(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
+                    Index C) {
+    using Reg = typename V::Reg;
+    constexpr int w = V::kWidth;
+    Reg acc[MR][NR];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; ++j) acc[i][j] = V::zero();
+    auto step = [&](Index c, auto load) {
+        Reg xc[MR];  // x[i, c:c+V]
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; ++i) xc[i] = load(x + i * ldx + c);
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; ++j) {
+            const Reg mc = load(M + j * ldm + c);  // M[j, c:c+V]
+#pragma GCC unroll 8
+            for (int i = 0; i < MR; ++i) acc[i][j] = V::fma(xc[i], mc, acc[i][j]);
+        }
+    };
+    Index c = 0;
+    for (; c + w <= C; c += w) step(c, [](const float* p) { return V::load(p); });
+    if (c < C) {
+        const int count = int(C - c);
+        step(c, [count](const float* p) { return V::loadPart(p, count); });
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; ++j) out[i * ldo + j] = V::sum(acc[i][j]);
+}
+
+// Tiles of every row of x against NR rows of M; leftover rows of x get a shorter tile.
+template <class V, int NR, int MR = V::kDotRows>
+inline void dotStrip(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
+                     Index n, Index C) {
+    Index i = 0;
+    for (; i + MR <= n; i += MR)
+        dotTile<V, MR, NR>(out + i * ldo, ldo, x + i * ldx, ldx, M, ldm, C);
+    if constexpr (MR > 1)
+        if (i < n) dotStrip<V, NR, MR - 1>(out + i * ldo, ldo, x + i * ldx, ldx, M, ldm, n - i, C);
+}
+
+// The last rows of M (fewer than kDotCols).
+template <class V, int NR = V::kDotCols - 1>
+inline void dotRemainder(float* out, Index ldo, const float* x, Index ldx, const float* M,
+                         Index ldm, Index n, Index C, Index rows) {
+    if constexpr (NR > 0) {
+        if (rows == NR) return dotStrip<V, NR>(out, ldo, x, ldx, M, ldm, n, C);
+        dotRemainder<V, NR - 1>(out, ldo, x, ldx, M, ldm, n, C, rows);
+    }
+}
+
+// Rows of x per block: a block ([64, C], 192 KB at C = 768) stays in L2 while every row of M
+// passes it once.
+constexpr Index kDotBlockRows = 64;
+
+template <class V>
+void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
+                      Index n, Index C, Index rows) {
+    constexpr Index NR = V::kDotCols;
+    const Index fullRows = rows / NR * NR;
+    for (Index i0 = 0; i0 < n; i0 += kDotBlockRows) {
+        const Index ni = n - i0 < kDotBlockRows ? n - i0 : kDotBlockRows;
+        float* outBlock = out + i0 * ldo;    // [ni, rows]
+        const float* xBlock = x + i0 * ldx;  // [ni, C]
+        for (Index j = 0; j < fullRows; j += NR)
+            dotStrip<V, NR>(outBlock + j, ldo, xBlock, ldx, M + j * ldm, ldm, ni, C);
+        if (fullRows < rows)
+            dotRemainder<V>(outBlock + fullRows, ldo, xBlock, ldx, M + fullRows * ldm, ldm, ni, C,
+                            rows - fullRows);
+    }
+}
+
+}  // namespace tscope::kernels::impl

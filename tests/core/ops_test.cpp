@@ -1,0 +1,227 @@
+// The linear kernels on every instruction-set path against plain reference loops (odd shapes,
+// strided views, one and two threads), the causal attention head against the full square, and
+// ComputeScope's flush-to-zero.
+#include "core/ops.h"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace {
+
+using namespace tscope;
+using Eigen::Index;
+
+// Values in [-1, 1) from a fixed linear congruential sequence, so every run sees the same data.
+RowMatrix filled(Index rows, Index cols, unsigned seed) {
+    RowMatrix m(rows, cols);
+    unsigned state = seed * 2654435761u + 1u;
+    for (Index i = 0; i < m.size(); ++i) {
+        state = state * 1664525u + 1013904223u;
+        m.data()[i] = float(state >> 8) / float(1u << 23) - 1.0f;
+    }
+    return m;
+}
+
+// out [n,N] = x [n,K] · W [K,N] + b, in double (the reference next to the optimised kernels).
+RowMatrix linearNaive(const RowMatrix& x, const RowMatrix& W, const Vector& b) {
+    RowMatrix out(x.rows(), W.cols());
+    for (Index i = 0; i < x.rows(); ++i)
+        for (Index j = 0; j < W.cols(); ++j) {
+            double sum = b.size() ? b[j] : 0.0;
+            for (Index k = 0; k < x.cols(); ++k) sum += double(x(i, k)) * double(W(k, j));
+            out(i, j) = float(sum);
+        }
+    return out;
+}
+
+// Float rounding of a K-term dot product with terms below 1 stays well under 1e-6 · K.
+void expectNear(const RowMatrix& actual, const RowMatrix& expected, Index K,
+                const std::string& where) {
+    ASSERT_EQ(actual.rows(), expected.rows()) << where;
+    ASSERT_EQ(actual.cols(), expected.cols()) << where;
+    const float tolerance = 1e-6f * float(K) + 1e-6f;
+    for (Index i = 0; i < actual.rows(); ++i)
+        for (Index j = 0; j < actual.cols(); ++j)
+            ASSERT_NEAR(actual(i, j), expected(i, j), tolerance)
+                << where << " at (" << i << ", " << j << ")";
+}
+
+// Runs one kernel path for a test and puts the automatic choice back afterwards.
+class KernelPathTest : public testing::TestWithParam<const char*> {
+  protected:
+    void SetUp() override {
+        savedThreads_ = omp_get_max_threads();
+        if (!ops::kernelPathSupported(GetParam()))
+            GTEST_SKIP() << "this CPU does not run the " << GetParam() << " kernels";
+        ops::setKernelPath(GetParam());
+    }
+    void TearDown() override {
+        ops::setKernelPath("auto");
+        omp_set_num_threads(savedThreads_);
+    }
+
+  private:
+    int savedThreads_ = 1;
+};
+
+const Index kRows[] = {1, 2, 3, 5, 17, 64};
+
+TEST_P(KernelPathTest, UsesTheChosenPath) {
+    EXPECT_STREQ(ops::kernelPath(), GetParam());
+}
+
+TEST_P(KernelPathTest, LinearMatchesNaiveLoopOnOddShapes) {
+    // K past one pass of W rows (128 / 256), N with whole strips, whole registers and a part
+    const std::pair<Index, Index> shapes[] = {{1, 1}, {7, 13}, {33, 70}, {130, 95}, {300, 257}};
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        for (const auto& [K, N] : shapes)
+            for (Index n : kRows) {
+                const RowMatrix x = filled(n, K, 1), W = filled(K, N, 2);
+                const Vector b = filled(N, 1, 3);
+                RowMatrix out(n, N);
+                ops::linear(out, x, W, b);
+                expectNear(out, linearNaive(x, W, b), K,
+                           "n=" + std::to_string(n) + " K=" + std::to_string(K) +
+                               " N=" + std::to_string(N) + " threads=" + std::to_string(threads));
+            }
+    }
+}
+
+TEST_P(KernelPathTest, LinearReadsAndWritesStridedViewsInPlace) {
+    const Index n = 17, K = 150, N = 75;
+    // x, W and out are blocks of wider matrices; the columns around out must stay untouched
+    const RowMatrix xWide = filled(n, K + 9, 4), WWide = filled(K, N + 21, 5);
+    const Vector b = filled(N, 1, 6);
+    RowMatrix outWide = RowMatrix::Constant(n, N + 40, 7.0f);
+    ops::linear(outWide.middleCols(3, N), xWide.middleCols(5, K), WWide.middleCols(11, N), b);
+    const RowMatrix expected = linearNaive(xWide.middleCols(5, K), WWide.middleCols(11, N), b);
+    expectNear(outWide.middleCols(3, N), expected, K, "strided");
+    EXPECT_TRUE((outWide.leftCols(3).array() == 7.0f).all());
+    EXPECT_TRUE((outWide.rightCols(37).array() == 7.0f).all());
+}
+
+TEST_P(KernelPathTest, LinearTransposedMatchesNaiveLoopOnOddShapes) {
+    const std::pair<Index, Index> shapes[] = {{1, 1}, {5, 8}, {7, 17}, {64, 100}, {130, 768}};
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        for (const auto& [R, C] : shapes)
+            for (Index n : kRows) {
+                const RowMatrix x = filled(n, C, 8), M = filled(R, C, 9);
+                RowMatrix out(n, R);
+                ops::linearTransposed(out, x, M);
+                const RowMatrix Mt = M.transpose();
+                expectNear(out, linearNaive(x, Mt, Vector()), C,
+                           "n=" + std::to_string(n) + " R=" + std::to_string(R) +
+                               " C=" + std::to_string(C) + " threads=" + std::to_string(threads));
+            }
+    }
+}
+
+TEST_P(KernelPathTest, LinearTransposedReadsStridedViews) {
+    const Index n = 70, C = 90, R = 139;  // n spans two blocks of 64 rows of x
+    const RowMatrix xWide = filled(n, C + 6, 10), MWide = filled(R, C + 13, 11);
+    RowMatrix outWide = RowMatrix::Constant(n, R + 20, 7.0f);
+    ops::linearTransposed(outWide.middleCols(4, R), xWide.rightCols(C), MWide.leftCols(C));
+    const RowMatrix Mt = MWide.leftCols(C).transpose();
+    expectNear(outWide.middleCols(4, R), linearNaive(xWide.rightCols(C), Mt, Vector()), C,
+               "strided");
+    EXPECT_TRUE((outWide.leftCols(4).array() == 7.0f).all());
+    EXPECT_TRUE((outWide.rightCols(16).array() == 7.0f).all());
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, KernelPathTest, testing::Values("avx2", "avx512", "eigen"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(KernelPath, AutoPicksTheBestSupportedPath) {
+    ops::setKernelPath("auto");
+    const std::string expected = ops::kernelPathSupported("avx512") ? "avx512"
+                                 : ops::kernelPathSupported("avx2") ? "avx2"
+                                                                    : "eigen";
+    EXPECT_EQ(ops::kernelPath(), expected);
+}
+
+TEST(KernelPath, UnknownPathIsAClearError) {
+    EXPECT_FALSE(ops::kernelPathSupported("sse2"));
+    EXPECT_THROW(ops::setKernelPath("sse2"), Error);
+}
+
+// The forward pass's former attention: the full square, masked afterwards.
+void attentionNaive(RowMatrix& out, RowMatrix& probs, const RowMatrix& q, const RowMatrix& k,
+                    const RowMatrix& v) {
+    const Index n = q.rows(), T = k.rows(), t0 = T - n;
+    probs = RowMatrix::Zero(n, T);
+    for (Index i = 0; i < n; ++i) {
+        std::vector<double> s(size_t(t0 + i + 1));
+        double max = -INFINITY, sum = 0;
+        for (Index t = 0; t <= t0 + i; ++t) {
+            s[size_t(t)] =
+                q.row(i).cast<double>().dot(k.row(t).cast<double>()) / std::sqrt(double(q.cols()));
+            max = std::max(max, s[size_t(t)]);
+        }
+        for (double& e : s) sum += (e = std::exp(e - max));
+        for (Index t = 0; t <= t0 + i; ++t) probs(i, t) = float(s[size_t(t)] / sum);
+    }
+    out = probs * v;
+}
+
+TEST(AttentionHead, ComputesTheCausalTriangleLikeTheFullSquare) {
+    const Index D = 24;
+    for (const auto& [n, T] : std::vector<std::pair<Index, Index>>{
+             {1, 1}, {1, 40}, {3, 3}, {5, 9}, {40, 40}, {70, 70}, {33, 100}}) {
+        const RowMatrix q = filled(n, D, 12), k = filled(T, D, 13), v = filled(T, D, 14);
+        RowMatrix out(n, D), scores = RowMatrix::Constant(n, T, 5.0f), probs(n, T);
+        ops::attentionHead(out, scores, probs, q, k, v);
+        RowMatrix expectedOut, expectedProbs;
+        attentionNaive(expectedOut, expectedProbs, q, k, v);
+        const std::string where = "n=" + std::to_string(n) + " T=" + std::to_string(T);
+        expectNear(probs, expectedProbs, D, where + " probs");
+        expectNear(out, expectedOut, T, where + " out");
+        for (Index i = 0; i < n; ++i)
+            for (Index t = T - n + i + 1; t < T; ++t) {  // above the diagonal: exactly masked
+                ASSERT_EQ(scores(i, t), -INFINITY) << where;
+                ASSERT_EQ(probs(i, t), 0.0f) << where;
+            }
+        // scores and probs in one matrix give the same probabilities
+        RowMatrix shared(n, T), outShared(n, D);
+        ops::attentionHead(outShared, shared, shared, q, k, v);
+        EXPECT_EQ(shared, probs) << where;
+        EXPECT_EQ(outShared, out) << where;
+    }
+}
+
+// A product whose exact result is a denormal float.
+float denormalProduct() {
+    volatile float tiny = 1e-30f, scale = 1e-10f;
+    return tiny * scale;  // 1e-40 < FLT_MIN
+}
+
+TEST(ComputeScope, FlushesDenormalsOnEveryTeamThreadAndRestores) {
+    omp_set_num_threads(2);
+    ASSERT_NE(denormalProduct(), 0.0f) << "denormals already flushed before the scope";
+    {
+        ops::ComputeScope scope;
+        EXPECT_EQ(denormalProduct(), 0.0f);
+        std::vector<float> perThread(2, 1.0f);
+#pragma omp parallel num_threads(2)
+        perThread[size_t(omp_get_thread_num())] = denormalProduct();
+        EXPECT_EQ(perThread[0], 0.0f);
+        EXPECT_EQ(perThread[1], 0.0f);
+        { ops::ComputeScope nested; }
+        EXPECT_EQ(denormalProduct(), 0.0f) << "a nested scope ended the outer one";
+    }
+    EXPECT_NE(denormalProduct(), 0.0f);
+    std::vector<float> perThread(2, 0.0f);
+#pragma omp parallel num_threads(2)
+    perThread[size_t(omp_get_thread_num())] = denormalProduct();
+    EXPECT_NE(perThread[1], 0.0f);
+}
+
+}  // namespace
