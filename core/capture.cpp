@@ -208,6 +208,7 @@ AttentionPattern Capture::computePattern(int layer, int head) const {
     p.probs.resize(T, T);
     p.headOut.resize(T, D);
     // the forward pass's own kernel, over every query at once
+    ops::ComputeScope compute;  // as in the forward pass: tiny weights flush to zero
     ops::attentionHead(p.headOut, p.scores, p.probs, q(layer).middleCols(c0, D),
                        k(layer).middleCols(c0, D), v(layer).middleCols(c0, D));
     return p;
@@ -220,6 +221,7 @@ AttentionQueryRow Capture::attentionRow(int layer, int head, int query) const {
                     std::to_string(query) + " here");
     const Index D = model_->config.headDim(), c0 = head * D, keys = query + 1;
     RowMatrix scores(1, keys), probs(1, keys), out(1, D);
+    ops::ComputeScope compute;
     ops::attentionHead(out, scores, probs, q(layer).row(query).segment(c0, D),
                        k(layer).topRows(keys).middleCols(c0, D),
                        v(layer).topRows(keys).middleCols(c0, D));
@@ -253,6 +255,7 @@ AttentionRows Capture::attentionRows(int layer, int t0, int n) const {
     // each head's output for queries t0 .. t0+n−1 over keys 0 .. t0+n−1
     rows.headOut.resize(n, C);
     RowMatrix probs(n, t0 + n);
+    ops::ComputeScope compute;
     for (int h = 0; h < heads(); ++h) {
         const Index c0 = h * D;
         ops::attentionHead(rows.headOut.middleCols(c0, D), probs, probs,

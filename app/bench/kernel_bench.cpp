@@ -135,7 +135,7 @@ BENCHMARK(BM_AttentionLayer)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Prefill of T tokens (range 0) at capture level range(1) (0 none, 1 attention, 2 full) on the
+// Prefill of T tokens (range 0) with capture range(1) (0 none, 1 the app's, 2 tscope-cli run's) on the
 // model directory in TSCOPE_BENCH_MODEL (skipped without it): app/bench/torch_vs_tscope.py writes
 // one and times the same prefill in PyTorch alternately with this.
 void BM_PrefillModelDir(benchmark::State& state) {
@@ -145,9 +145,9 @@ void BM_PrefillModelDir(benchmark::State& state) {
         return;
     }
     static const std::shared_ptr<const Model> model = loadModel(dir);
-    const CaptureLevel levels[] = {CaptureLevel::None, CaptureLevel::Attention, CaptureLevel::Full};
-    ForwardOptions options;
-    options.capture.level = levels[state.range(1)];
+    ForwardOptions options;  // capture 0: none (generate), 1: the app's, 2: the CLI run's
+    options.capture.level = state.range(1) == 0 ? CaptureLevel::None : CaptureLevel::Residual;
+    options.capture.logsumexpAll = state.range(1) == 2;
     const char* threads = std::getenv("TSCOPE_BENCH_THREADS");
     options.threads = threads ? std::atoi(threads) : 0;
     Forward forward(model, options);
