@@ -111,7 +111,7 @@ QString parse(const QApplication& app, Options& options) {
     parser.addPositionalArgument("session", "A .tscope session file to open.", "[FILE.tscope]");
     parser.process(app);
     options.present = parser.isSet("present") || parser.isSet("stage");
-    options.session = parser.value("session");
+    if (parser.isSet("session")) options.session = parser.value("session");
     if (options.session.isEmpty() && !parser.positionalArguments().isEmpty())
         options.session = parser.positionalArguments().front();
     if (parser.positionalArguments().size() > 1) return "give at most one session file";
@@ -213,9 +213,24 @@ int screenshot(MainWindow& window, Session& session, const Options& options) {
     return 0;
 }
 
+// QGuiApplication takes -session / --session for X11 session management and removes it from the
+// arguments, so ours is taken out of argv before the application sees it.
+QString takeSessionArgument(int& argc, char** argv) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg != "--session" && arg != "-session") continue;
+        const QString value = QString::fromLocal8Bit(argv[i + 1]);
+        for (int j = i; j + 2 < argc; ++j) argv[j] = argv[j + 2];
+        argc -= 2;
+        return value;
+    }
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const QString sessionArgument = takeSessionArgument(argc, argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("TransformerScope");
     QApplication::setApplicationName("tscope");
@@ -223,6 +238,7 @@ int main(int argc, char** argv) {
     QApplication::setStyle(QStyleFactory::create("Fusion"));
 
     Options options;
+    if (!sessionArgument.isEmpty()) options.session = sessionArgument;
     if (const QString error = parse(app, options); !error.isEmpty()) return fail(error);
     const bool screenshotMode = !options.screenshot.isEmpty();
 

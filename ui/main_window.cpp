@@ -36,6 +36,7 @@
 #include "ui/model_menu.h"
 #include "ui/output_view.h"
 #include "ui/plot_style.h"
+#include "ui/presenter/presenter_console.h"
 #include "ui/presenter/presenter_view.h"
 #include "ui/presenter/session_document.h"
 #include "ui/presenter/walkthrough_export.h"
@@ -128,6 +129,7 @@ void MainWindow::createViews() {
     layout->addWidget(tabs_, 1);
     presenter_ = new PresenterView(session_, this);
     connect(presenter_, &PresenterView::exitRequested, this, &MainWindow::leavePresenter);
+    console_ = new PresenterConsole(presenter_, this);
     document_ = new SessionDocument(session_, presenter_, this);
     connect(document_, &SessionDocument::finished, this, [this](const QString& error) {
         if (!error.isEmpty()) showError(error);
@@ -457,9 +459,23 @@ void MainWindow::enterPresenter() {
     statusBar()->hide();
     stack_->setCurrentWidget(presenter_);
     presenter_->setFocus();
+    // with a second screen: the stages full screen on the projector, the console on this one
+    const QList<QScreen*> screens = QGuiApplication::screens();
+    if (screens.size() < 2) return;
+    QScreen* here = screen();
+    QScreen* projector = screens.front() == here ? screens[1] : screens.front();
+    console_->setGeometry(here->availableGeometry().adjusted(40, 40, -40, -40));
+    console_->show();
+    console_->start();
+    setGeometry(projector->geometry());
+    showFullScreen();
 }
 
 void MainWindow::leavePresenter() {
+    if (console_->isVisible()) {
+        console_->hide();
+        showNormal();
+    }
     stack_->setCurrentWidget(normal_);
     menuBar()->show();
     generationBar_->show();

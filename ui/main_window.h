@@ -20,6 +20,7 @@ namespace tscope::ui {
 class GenerationBar;
 class ModelMenu;
 class OutputView;
+class PresenterConsole;
 class PresenterView;
 class Session;
 class SessionDocument;
@@ -43,6 +44,7 @@ class MainWindow : public QMainWindow {
     QString modelSummary() const;             // "tiny-gpt2 · 3.3 M parameters · 12.8 MiB"
     QString errorText() const;                // the banner's message; empty when hidden
     PresenterView* presenter() const { return presenter_; }
+    PresenterConsole* presenterConsole() const { return console_; }
     SessionDocument* sessionDocument() const { return document_; }
     bool presenting() const;
 
@@ -94,6 +96,7 @@ class MainWindow : public QMainWindow {
     QStackedWidget* stack_ = nullptr;  // the views, or the presenter
     QWidget* normal_ = nullptr;
     PresenterView* presenter_ = nullptr;
+    PresenterConsole* console_ = nullptr;  // the presenter's window on a second screen
     SessionDocument* document_ = nullptr;
     QMenu* recentSessions_ = nullptr;
     QTabWidget* tabs_ = nullptr;

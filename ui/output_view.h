@@ -13,6 +13,7 @@
 #include "ui/view.h"
 
 class QCPBars;
+class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QMouseEvent;
@@ -46,6 +47,8 @@ class OutputView : public View {
 
     QSlider* temperatureSlider() const { return temperatureSlider_; }
     QDoubleSpinBox* temperatureBox() const { return temperatureBox_; }
+    // Keeps the probability axis at 0–100 %, so a temperature change visibly flattens the bars.
+    QCheckBox* fixedAxisBox() const { return fixedAxis_; }
 
   public slots:
     void setBarCount(int k);
@@ -72,6 +75,7 @@ class OutputView : public View {
     QSpinBox* topK_ = nullptr;
     QDoubleSpinBox* topP_ = nullptr;
     QSpinBox* barCountBox_ = nullptr;
+    QCheckBox* fixedAxis_ = nullptr;
     QLabel* stats_ = nullptr;
     QLabel* note_ = nullptr;
 

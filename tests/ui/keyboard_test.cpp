@@ -2,7 +2,9 @@
 // unless a text box is being edited, Ctrl+Enter and Esc leave the prompt, bare arrows belong to
 // a focused slider or table, the temperature keys and Redo work. Plus the live theme switch
 // (every label of every view readable after it) and zoom (text grows, the window fits 1024×768).
+#include <qcustomplot.h>
 #include <QApplication>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -20,6 +22,7 @@
 #include "ui/session.h"
 #include "ui/tokens_view.h"
 #include "ui_test_util.h"
+#include "window_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
@@ -29,22 +32,11 @@ class KeyboardTest : public QObject {
     Q_OBJECT
 
   private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-        QApplication::setStyle("Fusion");
-        Presentation::instance().apply();
-    }
+    void initTestCase() { prepareApplication(); }
 
     void init() {
         session_ = std::make_unique<Session>();
-        window_ = std::make_unique<MainWindow>(session_.get());
-        window_->setPersistent(false);
-        window_->setFitsScreen(false);
-        window_->resize(1280, 720);
-        window_->show();
-        window_->activateWindow();
-        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+        window_ = makeWindow(*session_);
         QVERIFY(openFixture(*session_));
     }
     void cleanup() {
@@ -183,6 +175,17 @@ class KeyboardTest : public QObject {
                 qPrintable(
                     QString("%1: %2×%3").arg(name).arg(minimum.width()).arg(minimum.height())));
         }
+    }
+
+    // The temperature demo: with the fixed axis the top bar shrinks as T rises.
+    void fixedProbabilityAxis() {
+        OutputView* output = window_->outputView();
+        output->fixedAxisBox()->setChecked(true);
+        const double end = output->plot()->xAxis->range().upper;
+        session_->setTemperature(2.0);
+        QCOMPARE(output->plot()->xAxis->range().upper, end);
+        output->fixedAxisBox()->setChecked(false);
+        QVERIFY(output->plot()->xAxis->range().upper < end);
     }
 
   private:

@@ -3,6 +3,7 @@
 // F5 from the main window, every stage painted, and the handout export.
 #include <QApplication>
 #include <QDir>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -11,48 +12,28 @@
 
 #include "ui/main_window.h"
 #include "ui/plot_style.h"
+#include "ui/presenter/presenter_console.h"
 #include "ui/presenter/presenter_view.h"
 #include "ui/presenter/stage_navigation.h"
 #include "ui/presenter/stage_painter.h"
 #include "ui/presenter/walkthrough_export.h"
 #include "ui/session.h"
 #include "ui_test_util.h"
+#include "window_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
 using namespace tscope::ui::test;
 
-namespace {
-
-int colourCount(const QImage& image) {
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 4)
-        for (int x = 0; x < image.width(); x += 4) colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
-
-}  // namespace
-
 class PresenterTest : public QObject {
     Q_OBJECT
 
   private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-        QApplication::setStyle("Fusion");
-        Presentation::instance().apply();
-    }
+    void initTestCase() { prepareApplication(); }
 
     void init() {
         session_ = std::make_unique<Session>();
-        window_ = std::make_unique<MainWindow>(session_.get());
-        window_->setPersistent(false);
-        window_->setFitsScreen(false);
-        window_->resize(1280, 720);
-        window_->show();
-        window_->activateWindow();
-        QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+        window_ = makeWindow(*session_);
         QVERIFY(openFixture(*session_));
         presenter_ = window_->presenter();
     }
@@ -193,6 +174,21 @@ class PresenterTest : public QObject {
         QVERIFY(QFileInfo::exists(dir.path() + "/walk-1-1.png"));
         QVERIFY(QFileInfo::exists(dir.path() + "/walk-4-3.png"));
         QVERIFY(QFileInfo::exists(dir.path() + "/walk-9-1.png"));
+    }
+
+    void consoleFollowsAndForwardsKeys() {
+        PresenterConsole* console = window_->presenterConsole();
+        console->show();
+        presenter_->setPosition({kSoftmaxStage, 0});
+        QVERIFY2(console->currentText().contains("Softmax"), qPrintable(console->currentText()));
+        QVERIFY2(console->nextText().contains("Sample"), qPrintable(console->nextText()));
+        QCOMPARE(console->notesEditor()->toPlainText(), presenter_->notes(kSoftmaxStage));
+        console->notesEditor()->setPlainText("Ask the room first");
+        QCOMPARE(presenter_->notes(kSoftmaxStage), QString("Ask the room first"));
+        console->setFocus();
+        QTest::keyClick(console, Qt::Key_PageDown);  // a clicker on the laptop's window
+        QCOMPARE(presenter_->position(), (StagePosition{kSampleStage, 0}));
+        console->hide();
     }
 
   private:

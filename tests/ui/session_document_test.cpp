@@ -14,6 +14,7 @@
 #include "ui/presenter/session_document.h"
 #include "ui/session.h"
 #include "ui_test_util.h"
+#include "window_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
@@ -53,12 +54,7 @@ class SessionDocumentTest : public QObject {
     Q_OBJECT
 
   private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QSettings().clear();
-        QApplication::setStyle("Fusion");
-        Presentation::instance().apply();
-    }
+    void initTestCase() { prepareApplication(); }
     void cleanup() {
         Presentation::instance().setDark(false);
         Presentation::instance().setZoom(1.0);

@@ -55,9 +55,8 @@ class LayersStage : public Stage {
                 QRectF(body.left() + sp.px(200), y + row * 0.2, barWidth, row * 0.6));
             sp.text(QRectF(body.left() + sp.px(360), y, sp.px(100), row),
                     QString::number(double(norm), 'f', 1), mono, sp.muted(), Qt::AlignVCenter);
-            sp.text(QRectF(body.left() + sp.px(470), y, body.width() - sp.px(470), row),
-                    lensLine(s, layer, last), mono, layer == L - 1 ? sp.accent() : sp.foreground(),
-                    Qt::AlignVCenter);
+            sp.line(QRectF(body.left() + sp.px(470), y, body.width() - sp.px(470), row),
+                    lensLine(s, layer, last), mono, layer == L - 1 ? sp.accent() : sp.foreground());
         }
     }
 

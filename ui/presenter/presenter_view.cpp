@@ -126,8 +126,12 @@ void PresenterView::setNotes(int stage, const QString& text) {
         notes_[stage] = text;
 }
 
+StagePosition PresenterView::peek() const {
+    return navigation_.peekNext(roomForMore());
+}
+
 QString PresenterView::nextBeatName() const {
-    const StagePosition next = navigation_.peekNext(roomForMore());
+    const StagePosition next = peek();
     if (next == navigation_.position()) return "(the end)";
     return QString("%1. %2").arg(next.stage + 1).arg(stage(next.stage).beatName(next.beat));
 }

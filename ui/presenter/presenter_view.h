@@ -49,6 +49,7 @@ class PresenterView : public QWidget {
     void setNotes(int stage, const QString& text);
     QMap<int, QString> customNotes() const { return notes_; }
     QString nextBeatName() const;
+    StagePosition peek() const;  // where next() would go (without its action)
 
   public slots:
     void next();

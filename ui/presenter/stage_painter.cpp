@@ -65,6 +65,14 @@ double StagePainter::text(const QRectF& rect, const QString& text, const QFont& 
     return used.height();
 }
 
+void StagePainter::line(const QRectF& rect, const QString& text, const QFont& font,
+                        const QColor& colour, int flags) {
+    painter_.setFont(font);
+    painter_.setPen(colour);
+    const QString shown = QFontMetricsF(font).elidedText(text, Qt::ElideRight, rect.width());
+    painter_.drawText(rect, flags | Qt::TextSingleLine, shown);
+}
+
 double StagePainter::chips(const QRectF& rect, const QStringList& pieces,
                            const std::vector<int>& ids, int highlight, int generatedFrom) {
     const QFont pieceFont = font(kBodyPx, false, true);
@@ -145,7 +153,7 @@ double StagePainter::bars(const QRectF& rect, const QStringList& labels,
     for (int i = 0; i < n; ++i) {
         const double y = rect.top() + row * i;
         const QColor colour = i == highlight ? accent() : foreground();
-        text(QRectF(rect.left(), y, labelWidth - px(12), row), labels[i], labelFont, colour,
+        line(QRectF(rect.left(), y, labelWidth - px(12), row), labels[i], labelFont, colour,
              Qt::AlignRight | Qt::AlignVCenter);
         const double fraction = std::clamp(double(values[size_t(i)]) / double(axisMax), 0.0, 1.0);
         const QRectF bar(rect.left() + labelWidth, y + row * 0.15, barSpace * fraction, row * 0.7);

@@ -40,6 +40,9 @@ class StagePainter {
     // Text wrapped into `rect`; returns the height used.
     double text(const QRectF& rect, const QString& text, const QFont& font, const QColor& colour,
                 int flags = 0);
+    // One line, cut with … when it does not fit the width.
+    void line(const QRectF& rect, const QString& text, const QFont& font, const QColor& colour,
+              int flags = Qt::AlignVCenter);
     // Token chips (piece above, id below), wrapped; `highlight` gets the accent colour,
     // chips from `generatedFrom` on are set apart. Returns the height used.
     double chips(const QRectF& rect, const QStringList& pieces, const std::vector<int>& ids,
