@@ -1,6 +1,7 @@
 // tscope: the desktop app. Parses the command line, opens a model (the one asked for, the last
 // one used, the bundled default, or the test fixture), and either shows the window or, with
-// --screenshot, renders one view to a PNG file and exits (for the README and for checks).
+// --screenshot, renders one view (or, with --present, one presenter stage) to a PNG file and
+// exits (for the README and for checks). A .tscope session file can be given as an argument.
 #include <qcustomplot.h>
 #include <QApplication>
 #include <QCommandLineParser>
@@ -13,6 +14,8 @@
 
 #include "ui/main_window.h"
 #include "ui/plot_style.h"
+#include "ui/presenter/presenter_view.h"
+#include "ui/presenter/session_document.h"
 #include "ui/session.h"
 #include "ui/view.h"
 
@@ -21,9 +24,11 @@ namespace {
 using tscope::ui::MainWindow;
 using tscope::ui::Presentation;
 using tscope::ui::Session;
+using tscope::ui::StagePosition;
 
 const char* const kDefaultPrompt = "The power clapper";
 const QSize kScreenshotSize(1600, 1000);
+const QSize kPresenterScreenshotSize(1280, 720);
 
 bool isModelDir(const QString& dir) {
     return QFileInfo::exists(dir + "/config.json");
@@ -54,7 +59,32 @@ struct Options {
     std::optional<int> layer, head, generate;
     bool dark = false;
     std::optional<double> zoom;
+    bool present = false;
+    std::optional<StagePosition> stage;  // 0-based stage and beat
+    QString session;                     // a .tscope file
+    std::optional<QSize> size;
 };
+
+// "4" = stage 4, "4.2" = its second beat (both 1-based on the command line).
+std::optional<StagePosition> parseStage(const QString& text) {
+    const QStringList parts = text.split('.');
+    bool ok = parts.size() <= 2;
+    const int stage = parts.value(0).toInt(&ok);
+    int beat = 1;
+    if (ok && parts.size() == 2) beat = parts[1].toInt(&ok);
+    if (!ok || stage < 1 || beat < 1) return std::nullopt;
+    return StagePosition{stage - 1, beat - 1};
+}
+
+std::optional<QSize> parseSize(const QString& text) {
+    const QStringList parts = text.toLower().split('x');
+    bool ok1 = false, ok2 = false;
+    const QSize size(parts.value(0).toInt(&ok1), parts.value(1).toInt(&ok2));
+    if (parts.size() != 2 || !ok1 || !ok2 || size.width() < 320 || size.height() < 240 ||
+        size.width() > 7680 || size.height() > 4320)
+        return std::nullopt;
+    return size;
+}
 
 // Returns an error message, or an empty string when the options are usable.
 QString parse(const QApplication& app, Options& options) {
@@ -73,8 +103,22 @@ QString parse(const QApplication& app, Options& options) {
         {"screenshot", "Render the view to this PNG file after the prompt ran, then exit.", "FILE"},
         {"dark", "Use the dark theme."},
         {"zoom", "Scale text and plots (1 = normal, 1.5 for a projector).", "Z"},
+        {"present", "Start in presenter mode (F5; Esc leaves it)."},
+        {"stage", "Presenter stage to show, 1-9; 4.2 = its second beat.", "N"},
+        {"session", "Open a .tscope session file (also accepted as a plain argument).", "FILE"},
+        {"size", "Window size for --screenshot, e.g. 1280x720.", "WxH"},
     });
+    parser.addPositionalArgument("session", "A .tscope session file to open.", "[FILE.tscope]");
     parser.process(app);
+    options.present = parser.isSet("present") || parser.isSet("stage");
+    if (parser.isSet("session")) options.session = parser.value("session");
+    if (options.session.isEmpty() && !parser.positionalArguments().isEmpty())
+        options.session = parser.positionalArguments().front();
+    if (parser.positionalArguments().size() > 1) return "give at most one session file";
+    if (parser.isSet("stage") && !(options.stage = parseStage(parser.value("stage"))))
+        return "--stage needs a stage number from 1 (e.g. 4 or 4.2)";
+    if (parser.isSet("size") && !(options.size = parseSize(parser.value("size"))))
+        return "--size needs WIDTHxHEIGHT, e.g. 1280x720";
     options.model = parser.value("model");
     if (parser.isSet("prompt")) options.prompt = parser.value("prompt");
     options.view = parser.value("view");
@@ -115,14 +159,39 @@ QString select(MainWindow& window, Session& session, const Options& options) {
                 .arg(model ? model->config.n_head : 0);
         session.selectHead(*options.head);
     }
+    if (options.present) window.enterPresenter();
+    if (options.stage) {
+        const int stages = window.presenter()->stageCount();
+        if (options.stage->stage >= stages)
+            return QString("--stage %1 is out of range (1 to %2)")
+                .arg(options.stage->stage + 1)
+                .arg(stages);
+        window.presenter()->setPosition(*options.stage);
+    }
     return {};
+}
+
+// Opens --session FILE and waits until its tokens are replayed; returns an error message.
+QString openSession(MainWindow& window, Session& session, const QString& path) {
+    tscope::ui::SessionDocument* document = window.sessionDocument();
+    if (const QString error = document->open(path); !error.isEmpty()) return error;
+    QString replayError;
+    QObject::connect(document, &tscope::ui::SessionDocument::finished,
+                     [&replayError](const QString& error) { replayError = error; });
+    while (document->replaying()) session.waitUntilIdle();
+    return replayError;
 }
 
 // Renders the window once everything has settled and writes it as PNG.
 int screenshot(MainWindow& window, Session& session, const Options& options) {
-    window.resize(kScreenshotSize);
+    window.setFitsScreen(false);  // the size asked for, whatever the (virtual) screen
+    window.resize(
+        options.size.value_or(options.present ? kPresenterScreenshotSize : kScreenshotSize));
     window.show();
     if (!session.waitUntilIdle()) return fail(session.lastError());
+    if (!options.session.isEmpty())
+        if (const QString error = openSession(window, session, options.session); !error.isEmpty())
+            return fail(error);
     if (options.generate) {
         session.generate(*options.generate);
         if (!session.waitUntilIdle()) return fail(session.lastError());
@@ -144,9 +213,24 @@ int screenshot(MainWindow& window, Session& session, const Options& options) {
     return 0;
 }
 
+// QGuiApplication takes -session / --session for X11 session management and removes it from the
+// arguments, so ours is taken out of argv before the application sees it.
+QString takeSessionArgument(int& argc, char** argv) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg != "--session" && arg != "-session") continue;
+        const QString value = QString::fromLocal8Bit(argv[i + 1]);
+        for (int j = i; j + 2 < argc; ++j) argv[j] = argv[j + 2];
+        argc -= 2;
+        return value;
+    }
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const QString sessionArgument = takeSessionArgument(argc, argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName("TransformerScope");
     QApplication::setApplicationName("tscope");
@@ -154,6 +238,7 @@ int main(int argc, char** argv) {
     QApplication::setStyle(QStyleFactory::create("Fusion"));
 
     Options options;
+    if (!sessionArgument.isEmpty()) options.session = sessionArgument;
     if (const QString error = parse(app, options); !error.isEmpty()) return fail(error);
     const bool screenshotMode = !options.screenshot.isEmpty();
 
@@ -185,7 +270,8 @@ int main(int argc, char** argv) {
     if (screenshotMode) return screenshot(window, session, options);
 
     window.show();
-    if (!options.view.isEmpty() || options.layer || options.head) {
+    if (!options.session.isEmpty()) window.openSession(options.session);
+    if (!options.view.isEmpty() || options.layer || options.head || options.present) {
         session.waitUntilIdle();
         if (const QString error = select(window, session, options); !error.isEmpty())
             window.showError(error);

@@ -48,6 +48,8 @@ GenerationBar::GenerationBar(Session* session, QWidget* parent)
     generate_ = makeAction(this, "Generate", QKeySequence(Qt::CTRL | Qt::Key_G),
                            "Sample this many tokens, one after another");
     back_ = makeAction(this, "Back", Qt::Key_Backspace, "Undo the last token");
+    redo_ = makeAction(this, "Redo", QKeySequence(Qt::SHIFT | Qt::Key_Backspace),
+                       "Append again the token that Back removed");
     cancel_ = makeAction(this, "Cancel", Qt::Key_Escape, "Stop the running work");
 
     steps_ = new QSpinBox(this);
@@ -75,6 +77,7 @@ GenerationBar::GenerationBar(Session* session, QWidget* parent)
     addWidget(steps_);
     addSeparator();
     addAction(back_);
+    addAction(redo_);
     addWidget(spaced("History", this));
     addWidget(history_);
     addSeparator();
@@ -101,6 +104,11 @@ GenerationBar::GenerationBar(Session* session, QWidget* parent)
     });
     connect(back_, &QAction::triggered, this, [this] {
         if (!session_->busy()) session_->back();
+    });
+    connect(redo_, &QAction::triggered, this, [this] {
+        auto snapshot = session_->snapshot();
+        if (!session_->busy() && snapshot && !snapshot->future.empty())
+            session_->goToLength(snapshot->length() + 1);
     });
     connect(cancel_, &QAction::triggered, session_, &Session::cancel);
     connect(history_, &QComboBox::activated, this, [this](int index) {
@@ -155,7 +163,7 @@ void GenerationBar::restyle() {
 }
 
 QList<QAction*> GenerationBar::shortcutActions() const {
-    return {step_, greedy_, generate_, back_, cancel_};
+    return {step_, greedy_, generate_, back_, redo_, cancel_};
 }
 
 // One entry per length: the prompt, each generated token, then the undone ones (greyed).
@@ -196,6 +204,7 @@ void GenerationBar::updateEnabled() {
     greedy_->setEnabled(tokens);
     generate_->setEnabled(tokens);
     back_->setEnabled(tokens && snapshot->length() > snapshot->promptTokens);
+    redo_->setEnabled(tokens && !snapshot->future.empty());
     history_->setEnabled(tokens && history_->count() > 1);
 }
 

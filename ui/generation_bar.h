@@ -1,5 +1,5 @@
 // The toolbar that drives generation one token at a time: Step, Greedy step, Generate N, Back,
-// the history (jump to any earlier or undone step), Cancel, the seed, and a progress bar for
+// Redo, the history (jump to any earlier or undone step), Cancel, the seed, and a progress bar for
 // long work (prefill, Generate N). It only calls Session slots and mirrors the Session's state.
 #pragma once
 
@@ -25,6 +25,7 @@ class GenerationBar : public QToolBar {
     QAction* greedyAction() const { return greedy_; }
     QAction* generateAction() const { return generate_; }
     QAction* backAction() const { return back_; }
+    QAction* redoAction() const { return redo_; }
     QAction* cancelAction() const { return cancel_; }
     QList<QAction*> shortcutActions() const;  // for menus and the help dialog
 
@@ -41,7 +42,7 @@ class GenerationBar : public QToolBar {
     void updateEnabled();
 
     Session* session_;
-    QAction *step_, *greedy_, *generate_, *back_, *cancel_;
+    QAction *step_, *greedy_, *generate_, *back_, *redo_, *cancel_;
     QSpinBox* steps_ = nullptr;
     QSpinBox* seed_ = nullptr;
     QComboBox* history_ = nullptr;

@@ -18,6 +18,20 @@ const char* const kMouseHints[][2] = {
     {"Right-click a chart", "export it as PNG or SVG, or its data as CSV"},
 };
 
+// Presenter mode (F5) reads these keys itself, so they are no window actions either.
+const char* const kPresenterKeys[][2] = {
+    {"Page Down, →, ↓, Space", "next beat (entering the draw of stage 8 samples a token)"},
+    {"Page Up, ←, ↑, Backspace", "previous beat (backing out of the draw undoes it)"},
+    {"Home / End", "first / last stage"},
+    {"1 … 9", "jump to that stage"},
+    {"B or .", "blank the screen; any key brings it back"},
+    {"T / Shift+T, + / −", "raise / lower the temperature"},
+    {"S / G", "sample / take the most likely token now"},
+    {"A", "fixed 0–100 % probability axis on / off"},
+    {"Q", "quick steps: after feed-back, straight back to the softmax"},
+    {"Esc or F5", "leave presenter mode"},
+};
+
 QString row(const QString& keys, const QString& what) {
     return QString("<tr><td style='padding:3px 18px 3px 0'><b>%1</b></td><td>%2</td></tr>")
         .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
@@ -27,7 +41,9 @@ QString row(const QString& keys, const QString& what) {
 
 HelpDialog::HelpDialog(const QList<QAction*>& actions, QWidget* parent) : QDialog(parent) {
     setWindowTitle("Keyboard shortcuts");
-    html_ = "<h3>Keyboard</h3><table>";
+    html_ =
+        "<p>Space steps unless the prompt is being edited (Esc or Ctrl+Enter leave it); bare "
+        "arrow keys go to a focused slider, box or table first.</p><h3>Keyboard</h3><table>";
     for (const QAction* action : actions) {
         QStringList keys;
         for (const QKeySequence& key : action->shortcuts())
@@ -42,6 +58,8 @@ HelpDialog::HelpDialog(const QList<QAction*>& actions, QWidget* parent) : QDialo
         }
         html_ += row(keys.join("  or  "), what);
     }
+    html_ += "</table><h3>Presenter mode</h3><table>";
+    for (const auto& key : kPresenterKeys) html_ += row(key[0], key[1]);
     html_ += "</table><h3>Mouse</h3><table>";
     for (const auto& hint : kMouseHints) html_ += row(hint[0], hint[1]);
     html_ += "</table>";

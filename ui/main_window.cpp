@@ -4,7 +4,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QDockWidget>
+#include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -12,24 +12,34 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "ui/attention_view.h"
 #include "ui/embeddings_view.h"
 #include "ui/generation_bar.h"
 #include "ui/help_dialog.h"
+#include "ui/key_policy.h"
 #include "ui/layers_view.h"
 #include "ui/model_menu.h"
 #include "ui/output_view.h"
 #include "ui/plot_style.h"
+#include "ui/presenter/presenter_console.h"
+#include "ui/presenter/presenter_view.h"
+#include "ui/presenter/session_document.h"
+#include "ui/presenter/walkthrough_export.h"
 #include "ui/session.h"
 #include "ui/tokens_view.h"
 
@@ -39,6 +49,21 @@ namespace {
 
 constexpr double kZoomStep = 1.15;
 const QStringList kViewOrder = {"tokens", "embeddings", "attention", "layers", "output"};
+const QSize kPreferredSize(1440, 900);
+const char* const kExampleSession = TSCOPE_RESOURCES_DIR "/sessions/the-power-clapper.tscope";
+// Temperatures on the T / Shift+T keys of the normal window (the presenter has its own ladder).
+constexpr double kTemperatureStep = 0.25;
+
+// A view in a tab scrolls when the window is smaller than what it would like: a projector's
+// 1280×720 at 150 % never pushes the window past the screen.
+QScrollArea* scrollable(View* view, QWidget* parent) {
+    auto* area = new QScrollArea(parent);
+    area->setWidget(view);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    area->setFocusPolicy(Qt::NoFocus);
+    return area;
+}
 
 QString formatCount(int64_t n) {
     if (n >= 1'000'000'000) return QString::number(double(n) / 1e9, 'f', 2) + " B";
@@ -51,7 +76,8 @@ QString formatCount(int64_t n) {
 
 MainWindow::MainWindow(Session* session, QWidget* parent) : QMainWindow(parent), session_(session) {
     setObjectName("mainWindow");
-    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+    setAcceptDrops(true);
+    qApp->installEventFilter(new KeyPolicy(this));
     generationBar_ = new GenerationBar(session_, this);
     addToolBar(Qt::TopToolBarArea, generationBar_);
     createViews();
@@ -69,9 +95,11 @@ MainWindow::MainWindow(Session* session, QWidget* parent) : QMainWindow(parent),
         darkAction_->setChecked(Presentation::instance().dark());
         restyle();
         updateStatus();
+        fitToScreen();
     });
     restyle();
-    resize(1440, 900);
+    resize(kPreferredSize);
+    fitToScreen();
     updateTitle();
     updateStatus();
 }
@@ -80,36 +108,36 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::createViews() {
     tokens_ = new TokensView(session_, this);
-    tokensDock_ = new QDockWidget(tokens_->title(), this);
-    tokensDock_->setObjectName("tokensDock");
-    tokensDock_->setWidget(tokens_);
-    tokensDock_->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
-                             QDockWidget::DockWidgetClosable);
-    tokensDock_->setTitleBarWidget(new QWidget(tokensDock_));  // the view has its own headings
-    addDockWidget(Qt::TopDockWidgetArea, tokensDock_);
-    views_[tokens_->viewName()] = tokens_;
-
     output_ = new OutputView(session_, this);
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
-    const std::initializer_list<View*> tabbed = {new EmbeddingsView(session_, tabs_),
+    const std::initializer_list<View*> tabbed = {tokens_, new EmbeddingsView(session_, tabs_),
                                                  new AttentionView(session_, tabs_),
                                                  new LayersView(session_, tabs_), output_};
     for (View* view : tabbed) {
         views_[view->viewName()] = view;
-        tabs_->addTab(view, view->title());
+        tabs_->addTab(scrollable(view, tabs_), view->title());
     }
-    tabs_->setCurrentWidget(output_);
+    tabs_->setCurrentIndex(0);  // the first stage of the walk
 
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
+    normal_ = new QWidget(this);
+    auto* layout = new QVBoxLayout(normal_);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
-    createBanner(central);
+    createBanner(normal_);
     layout->addWidget(banner_);
     layout->addWidget(tabs_, 1);
-    setCentralWidget(central);
-    resizeDocks({tokensDock_}, {210}, Qt::Vertical);
+    presenter_ = new PresenterView(session_, this);
+    connect(presenter_, &PresenterView::exitRequested, this, &MainWindow::leavePresenter);
+    console_ = new PresenterConsole(presenter_, this);
+    document_ = new SessionDocument(session_, presenter_, this);
+    connect(document_, &SessionDocument::finished, this, [this](const QString& error) {
+        if (!error.isEmpty()) showError(error);
+    });
+    stack_ = new QStackedWidget(this);
+    stack_->addWidget(normal_);
+    stack_->addWidget(presenter_);
+    setCentralWidget(stack_);
 }
 
 // A dismissable strip above the views: errors are visible without a modal dialog in the way.
@@ -149,6 +177,7 @@ void MainWindow::createMenus() {
     QMenu* models = menuBar()->addMenu("&Model");
     modelMenu_ = new ModelMenu(session_, file, models, this);
     shortcuts_.append(modelMenu_->openAction());
+    createSessionMenu(file);
     file->addSeparator();
     addShortcut(file, "Export current view as &CSV…", {QKeySequence(Qt::CTRL | Qt::Key_E)},
                 [this] { exportCsv(currentView()); });
@@ -162,6 +191,10 @@ void MainWindow::createMenus() {
     addShortcut(generate, "&Run prompt",
                 {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)},
                 [this] { tokens_->runPrompt(); });
+    addShortcut(generate, "Raise the &temperature", {QKeySequence(Qt::Key_T)},
+                [this] { changeTemperature(+1); });
+    addShortcut(generate, "Lower the temperature", {QKeySequence(Qt::SHIFT | Qt::Key_T)},
+                [this] { changeTemperature(-1); });
     generate->addSeparator();
     for (QAction* action : generationBar_->shortcutActions()) {
         generate->addAction(action);
@@ -200,12 +233,14 @@ void MainWindow::createMenus() {
     addShortcut(view, "&Full screen", {QKeySequence(Qt::Key_F11)},
                 [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     view->addSeparator();
-    QAction* panel = tokensDock_->toggleViewAction();
-    panel->setText("Show prompt && tokens panel");
-    view->addAction(panel);
+    addShortcut(view, "&Presenter mode", {QKeySequence(Qt::Key_F5)},
+                [this] { presenting() ? leavePresenter() : enterPresenter(); });
 
     QMenu* help = menuBar()->addMenu("&Help");
     addShortcut(help, "&Keyboard shortcuts", {QKeySequence(Qt::Key_F1)}, [this] { showHelp(); });
+    QMenu* examples = help->addMenu("&Example sessions");
+    examples->addAction("The power clapper (the talk's demo)", this,
+                        [this] { openSession(kExampleSession); });
     help->addAction("&About TransformerScope", this, [this] {
         QMessageBox::about(this, "About TransformerScope",
                            "<b>TransformerScope</b><p>Every stage of GPT-2, visible and "
@@ -258,7 +293,8 @@ View* MainWindow::view(const QString& name) const {
 }
 
 View* MainWindow::currentView() const {
-    return qobject_cast<View*>(tabs_->currentWidget());
+    auto* area = qobject_cast<QScrollArea*>(tabs_->currentWidget());
+    return area ? qobject_cast<View*>(area->widget()) : nullptr;
 }
 
 QList<QAction*> MainWindow::shortcutActions() const {
@@ -272,14 +308,11 @@ QString MainWindow::errorText() const {
 bool MainWindow::showView(const QString& name) {
     View* view = views_.value(name, nullptr);
     if (!view) return false;
-    if (view == tokens_) {
-        tokensDock_->show();
-        tokensDock_->raise();
-        tokens_->editor()->setFocus();
-    } else {
-        tabs_->setCurrentWidget(view);
-        view->setFocus();
-    }
+    if (presenting()) leavePresenter();
+    for (int i = 0; i < tabs_->count(); ++i)
+        if (auto* area = qobject_cast<QScrollArea*>(tabs_->widget(i)); area->widget() == view)
+            tabs_->setCurrentIndex(i);
+    view->setFocus();  // not the prompt editor: Space steps until the user clicks into it
     return true;
 }
 
@@ -390,7 +423,7 @@ void MainWindow::restoreSettings() {
     restoreState(settings.value("window/state").toByteArray());
     Presentation::instance().setDark(settings.value("view/dark", false).toBool());
     Presentation::instance().setZoom(settings.value("view/zoom", 1.0).toDouble());
-    showView(settings.value("view/current", "output").toString());
+    showView(settings.value("view/current", "tokens").toString());
     session_->setTemperature(settings.value("sampling/temperature", 1.0).toDouble());
     session_->setTopK(settings.value("sampling/topK", 0).toInt());
     session_->setTopP(settings.value("sampling/topP", 1.0).toDouble());
@@ -413,6 +446,121 @@ void MainWindow::saveSettings() const {
     if (auto model = session_->model())
         settings.setValue("session/model", QString::fromStdString(model->directory.string()));
     settings.setValue("session/prompt", session_->prompt());
+}
+
+bool MainWindow::presenting() const {
+    return stack_->currentWidget() == presenter_;
+}
+
+// Full window, big type: the menus, toolbar and status bar step aside.
+void MainWindow::enterPresenter() {
+    menuBar()->hide();
+    generationBar_->hide();
+    statusBar()->hide();
+    stack_->setCurrentWidget(presenter_);
+    presenter_->setFocus();
+    // with a second screen: the stages full screen on the projector, the console on this one
+    const QList<QScreen*> screens = QGuiApplication::screens();
+    if (screens.size() < 2) return;
+    QScreen* here = screen();
+    QScreen* projector = screens.front() == here ? screens[1] : screens.front();
+    console_->setGeometry(here->availableGeometry().adjusted(40, 40, -40, -40));
+    console_->show();
+    console_->start();
+    setGeometry(projector->geometry());
+    showFullScreen();
+}
+
+void MainWindow::leavePresenter() {
+    if (console_->isVisible()) {
+        console_->hide();
+        showNormal();
+    }
+    stack_->setCurrentWidget(normal_);
+    menuBar()->show();
+    generationBar_->show();
+    statusBar()->show();
+    if (View* view = currentView()) view->setFocus();
+}
+
+void MainWindow::changeTemperature(int direction) {
+    const double t = session_->sampling().temperature + direction * kTemperatureStep;
+    session_->setTemperature(std::clamp(t, 0.0, 10.0));
+}
+
+void MainWindow::fitToScreen() {
+    const QScreen* screen = this->screen();
+    if (!fitsScreen_ || !screen || isFullScreen() || isMaximized()) return;
+    const QRect available = screen->availableGeometry();
+    const QSize frame = frameGeometry().size() - geometry().size();  // title bar and borders
+    const QSize room = available.size() - frame;
+    if (width() <= room.width() && height() <= room.height()) return;
+    resize(size().boundedTo(room));
+    if (!available.contains(frameGeometry())) move(available.topLeft());
+}
+
+void MainWindow::createSessionMenu(QMenu* file) {
+    file->addSeparator();
+    addShortcut(file, "Open &session…", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)},
+                [this] { openSessionDialog(); });
+    addShortcut(file, "&Save session…", {QKeySequence(Qt::CTRL | Qt::Key_S)},
+                [this] { saveSessionAs(); });
+    recentSessions_ = file->addMenu("Recent sessions");
+    connect(recentSessions_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentSessions);
+    rebuildRecentSessions();
+}
+
+void MainWindow::rebuildRecentSessions() {
+    recentSessions_->clear();
+    const QStringList recent = SessionDocument::recentSessions();
+    for (const QString& path : recent)
+        recentSessions_->addAction(QFileInfo(path).fileName(), this,
+                                   [this, path] { openSession(path); });
+    recentSessions_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::openSession(const QString& path) {
+    const QString error = document_->open(path);
+    if (!error.isEmpty()) showError(error);
+}
+
+void MainWindow::openSessionDialog() {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Open session", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation),
+        "TransformerScope sessions (*.tscope)");
+    if (!path.isEmpty()) openSession(path);
+}
+
+void MainWindow::saveSessionAs() {
+    const QString start =
+        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation) + "/demo.tscope";
+    const QString path = QFileDialog::getSaveFileName(this, "Save session", start,
+                                                      "TransformerScope sessions (*.tscope)");
+    if (path.isEmpty()) return;
+    if (const QString error = document_->save(path); !error.isEmpty()) showError(error);
+}
+
+void MainWindow::exportWalkthrough() {
+    const QString start =
+        QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + "/walkthrough.pdf";
+    const QString path = QFileDialog::getSaveFileName(
+        this, "Export the walkthrough (one PDF, and a PNG per stage next to it)", start,
+        "PDF document (*.pdf)");
+    if (path.isEmpty()) return;
+    if (const QString error = exportWalkthroughFiles(*presenter_, path); !error.isEmpty())
+        showError(error);
+}
+
+// A .tscope file dropped on the window opens as a session.
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1 && urls.front().toLocalFile().endsWith(".tscope"))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.size() == 1) openSession(urls.front().toLocalFile());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -1,6 +1,8 @@
-// The main window only assembles: the prompt & tokens panel (a dock), the other views as tabs,
-// the generation toolbar, menus with a shortcut for every action, the status bar, an error
-// banner, and QSettings persistence. All behaviour lives in the views and the Session.
+// The main window only assembles: the five views as tabs in the order of the walk (tokens
+// first), the generation toolbar, menus with a shortcut for every action, the status bar, an
+// error banner, presenter mode (F5) and session files, and QSettings persistence. All
+// behaviour lives in the views, the presenter and the Session. The window fits the screen it is
+// on at any zoom: views scroll rather than push the window past the screen.
 #pragma once
 
 #include <QMainWindow>
@@ -8,8 +10,9 @@
 #include <functional>
 
 class QAction;
-class QDockWidget;
 class QLabel;
+class QMenu;
+class QStackedWidget;
 class QTabWidget;
 
 namespace tscope::ui {
@@ -17,7 +20,10 @@ namespace tscope::ui {
 class GenerationBar;
 class ModelMenu;
 class OutputView;
+class PresenterConsole;
+class PresenterView;
 class Session;
+class SessionDocument;
 class TokensView;
 class View;
 
@@ -37,9 +43,15 @@ class MainWindow : public QMainWindow {
     QList<QAction*> shortcutActions() const;  // every action with a shortcut, for the help
     QString modelSummary() const;             // "tiny-gpt2 · 3.3 M parameters · 12.8 MiB"
     QString errorText() const;                // the banner's message; empty when hidden
+    PresenterView* presenter() const { return presenter_; }
+    PresenterConsole* presenterConsole() const { return console_; }
+    SessionDocument* sessionDocument() const { return document_; }
+    bool presenting() const;
 
     // Whether closing writes the settings (off for --screenshot runs and tests).
     void setPersistent(bool persistent) { persistent_ = persistent; }
+    // Whether zooming shrinks the window to the screen (off for --screenshot at a given size).
+    void setFitsScreen(bool fits) { fitsScreen_ = fits; }
     void restoreSettings();     // window layout, theme, zoom, sampling, seed, current view
     void saveSettings() const;  // the same, plus the model directory and the prompt
 
@@ -49,9 +61,18 @@ class MainWindow : public QMainWindow {
     void zoomIn();
     void zoomOut();
     void resetZoom();
+    void enterPresenter();
+    void leavePresenter();
+    void openSession(const QString& path);  // errors go to the banner; the app stays as it was
+    void saveSessionAs();
+    void openSessionDialog();
+    void exportWalkthrough();
+    void fitToScreen();  // shrinks (never grows) the window to the available screen area
 
   protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
   private:
     void createViews();
@@ -65,11 +86,19 @@ class MainWindow : public QMainWindow {
     void updateStatus();
     void exportCurrentPlot();
     void exportCsv(View* view);
+    void createSessionMenu(QMenu* file);
+    void rebuildRecentSessions();
+    void changeTemperature(int direction);
 
     Session* session_;
     TokensView* tokens_ = nullptr;
     OutputView* output_ = nullptr;
-    QDockWidget* tokensDock_ = nullptr;
+    QStackedWidget* stack_ = nullptr;  // the views, or the presenter
+    QWidget* normal_ = nullptr;
+    PresenterView* presenter_ = nullptr;
+    PresenterConsole* console_ = nullptr;  // the presenter's window on a second screen
+    SessionDocument* document_ = nullptr;
+    QMenu* recentSessions_ = nullptr;
     QTabWidget* tabs_ = nullptr;
     QMap<QString, View*> views_;
     GenerationBar* generationBar_ = nullptr;
@@ -84,6 +113,7 @@ class MainWindow : public QMainWindow {
     QLabel* zoomLabel_ = nullptr;
     QAction* darkAction_ = nullptr;
     bool persistent_ = true;
+    bool fitsScreen_ = true;
 };
 
 }  // namespace tscope::ui

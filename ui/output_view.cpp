@@ -1,6 +1,7 @@
 #include "ui/output_view.h"
 
 #include <qcustomplot.h>
+#include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -99,6 +100,11 @@ void OutputView::setupControls() {
     connect(topK_, &QSpinBox::valueChanged, session_, &Session::setTopK);
     connect(topP_, &QDoubleSpinBox::valueChanged, session_, &Session::setTopP);
     connect(barCountBox_, &QSpinBox::valueChanged, this, &OutputView::setBarCount);
+    fixedAxis_ = new QCheckBox("Axis 0–100 %", this);
+    fixedAxis_->setToolTip(
+        "Keep the probability axis at 0–100 % so that changing the temperature visibly "
+        "flattens or sharpens the bars");
+    connect(fixedAxis_, &QCheckBox::toggled, this, &OutputView::refresh);
 
     auto* controls = new QHBoxLayout;
     controls->setSpacing(8);
@@ -114,6 +120,8 @@ void OutputView::setupControls() {
     controls->addSpacing(16);
     controls->addWidget(new QLabel("Bars", this));
     controls->addWidget(barCountBox_);
+    controls->addSpacing(16);
+    controls->addWidget(fixedAxis_);
     controls->addStretch(1);
 
     stats_ = new QLabel(this);
@@ -176,9 +184,10 @@ void OutputView::syncControls() {
     const SamplingSettings s = session_->sampling();
     const QSignalBlocker a(temperatureSlider_), b(temperatureBox_), c(topK_), d(topP_);
     temperatureSlider_->setValue(int(std::lround(s.temperature * 100)));
-    temperatureBox_->setValue(s.temperature);
-    topK_->setValue(s.topK);
-    topP_->setValue(s.topP);
+    // a box being typed in keeps its text: rewriting "0" as "0.00" would eat the next keys
+    if (!temperatureBox_->hasFocus()) temperatureBox_->setValue(s.temperature);
+    if (!topK_->hasFocus()) topK_->setValue(s.topK);
+    if (!topP_->hasFocus()) topP_->setValue(s.topP);
 }
 
 void OutputView::setBarCount(int k) {
@@ -283,7 +292,8 @@ void OutputView::showBars(const std::vector<float>& probs) {
     }
 
     plot_->yAxis->setRange(0.4, std::max(n, 1) + 0.6);
-    plot_->xAxis->setRange(0, std::max(top * 1.16, 1e-6));  // room for the value labels
+    const double axisEnd = fixedAxis_->isChecked() ? 1.0 : std::max(top, 1e-6);
+    plot_->xAxis->setRange(0, axisEnd * 1.16);  // room for the value labels
     const QString after = tokenPiece(tokenizer, snapshot->tokens[size_t(position_)].id);
     auto* title = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
     title->setText(QString("Next token after “%1” (position %2)").arg(after).arg(position_));

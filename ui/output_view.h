@@ -14,6 +14,7 @@
 #include "ui/view.h"
 
 class QCPBars;
+class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QMouseEvent;
@@ -47,6 +48,8 @@ class OutputView : public View {
 
     QSlider* temperatureSlider() const { return temperatureSlider_; }
     QDoubleSpinBox* temperatureBox() const { return temperatureBox_; }
+    // Keeps the probability axis at 0–100 %, so a temperature change visibly flattens the bars.
+    QCheckBox* fixedAxisBox() const { return fixedAxis_; }
 
   public slots:
     void setBarCount(int k);
@@ -73,6 +76,7 @@ class OutputView : public View {
     QSpinBox* topK_ = nullptr;
     QDoubleSpinBox* topP_ = nullptr;
     QSpinBox* barCountBox_ = nullptr;
+    QCheckBox* fixedAxis_ = nullptr;
     QLabel* stats_ = nullptr;
     QLabel* note_ = nullptr;
 

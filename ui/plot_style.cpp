@@ -209,6 +209,21 @@ QPalette Presentation::palette() const {
     return p;
 }
 
+namespace {
+
+// Qt resolves the new application font and palette widget by widget in no particular order, so
+// a child handled before its parent copies the parent's old font or palette and keeps it (dark
+// grey labels on the dark theme, controls that do not zoom). Resolving again from the top down
+// gives every widget without a font or palette of its own its parent's new one.
+void reresolve(QWidget* widget) {
+    if (!widget->testAttribute(Qt::WA_SetPalette)) widget->setPalette(QPalette());
+    if (!widget->testAttribute(Qt::WA_SetFont)) widget->setFont(QFont());
+    for (QObject* child : widget->children())
+        if (auto* w = qobject_cast<QWidget*>(child)) reresolve(w);
+}
+
+}  // namespace
+
 void Presentation::apply() {
     auto* app = qobject_cast<QApplication*>(QCoreApplication::instance());
     if (!app) return;
@@ -216,6 +231,7 @@ void Presentation::apply() {
     font.setPointSizeF(basePointSize() * zoom_);
     QApplication::setFont(font);
     QApplication::setPalette(palette());
+    for (QWidget* window : QApplication::topLevelWidgets()) reresolve(window);
 }
 
 void stylePlot(QCustomPlot* plot) {

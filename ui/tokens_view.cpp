@@ -303,6 +303,7 @@ QPair<int, int> TokensView::highlightedRange() const {
 void TokensView::runPrompt() {
     editor_->document()->setModified(false);
     session_->setPrompt(editor_->toPlainText());
+    if (editor_->hasFocus()) setFocus(Qt::OtherFocusReason);  // leave the box: Space steps
 }
 
 void TokensView::restyle() {

@@ -25,7 +25,7 @@ class TokensView : public View {
     explicit TokensView(Session* session, QWidget* parent = nullptr);
 
     QString viewName() const override { return "tokens"; }
-    QString title() const override { return "Prompt & tokens"; }
+    QString title() const override { return "Tokens"; }
     QString csv() const override;
     void restyle() override;
 

@@ -16,19 +16,13 @@
 #include "ui/session.h"
 #include "ui/tokens_view.h"
 #include "ui_test_util.h"
+#include "window_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
 using namespace tscope::ui::test;
 
 namespace {
-
-int colourCount(const QImage& image) {
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 3)
-        for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
 
 // The plot's background as drawn: its top-left pixel.
 QColor cornerColour(QCustomPlot* plot) {
@@ -41,12 +35,7 @@ class MainWindowTest : public QObject {
     Q_OBJECT
 
   private slots:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);  // QSettings go to a throw-away location
-        QSettings().clear();
-        QApplication::setStyle("Fusion");
-        Presentation::instance().apply();
-    }
+    void initTestCase() { prepareApplication(); }
 
     void init() {
         session_ = std::make_unique<Session>();

@@ -1,0 +1,57 @@
+// Saving and opening .tscope session files in the app: collects the state (model and the
+// weights' sha256, prompt, seed, sampling, generated tokens, presenter stage, cap and notes,
+// selection, zoom, theme) into a tscope::SessionFile, and replays one: the model is checked
+// before anything changes (missing, or other weights = a clear message, the app stays as it
+// was), then the prompt runs and every generated token is appended again, sampled tokens by
+// sampling with the saved seed and settings, forced ones by forcing them. If a sampled token
+// comes out different (the file was edited by hand), the rest is forced, so the tokens always
+// match the file. The JSON itself is read and validated by core/session_file.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <functional>
+
+#include "core/session_file.h"
+
+namespace tscope::ui {
+
+class PresenterView;
+class Session;
+
+class SessionDocument : public QObject {
+    Q_OBJECT
+  public:
+    SessionDocument(Session* session, PresenterView* presenter, QObject* parent = nullptr);
+
+    // The current state as a session file (the model's sha256 is computed here).
+    SessionFile current() const;
+    // Returns an error message, or an empty string.
+    QString save(const QString& path) const;
+    // Starts the replay; returns an error (and changes nothing) when the file or its model is
+    // unusable. replaying() is true until the tokens are back; then finished(error) is emitted.
+    QString open(const QString& path);
+    bool replaying() const { return replaying_; }
+    // The model directory a session names: its path if that holds a model, else the catalogue
+    // name under the bundled models directory. Empty when neither exists.
+    static QString resolveModel(const SessionFile& file);
+    static QString weightsSha256(const QString& modelDirectory);  // hex; empty if unreadable
+    static QStringList recentSessions();                          // most recent first
+
+  signals:
+    void finished(const QString& error);
+
+  private:
+    void replay(const SessionFile& file);
+    void afterReplay(const SessionFile& file, bool fixedUp);
+    void waitForIdle(std::function<void()> then);  // once every queued job has run
+    void applyView(const SessionFile& file);
+    static void remember(const QString& path);
+
+    Session* session_;
+    PresenterView* presenter_;
+    bool replaying_ = false;
+    QMetaObject::Connection waiting_;
+};
+
+}  // namespace tscope::ui
