@@ -83,9 +83,11 @@ struct Forward::Impl {
 
     struct Scratch {  // the new rows of tensors the store does not keep
         RowMatrix x, ln1, qkv, headOut, attnOut, mid, ln2, mlpPre, mlpAct, mlpOut, lnf;
-        RowMatrix logits;                            // [n, chunk]
-        std::vector<std::vector<float>> headScores;  // per thread [n, T]
-        std::vector<double> lseMax, lseSum;          // [n]
+        RowMatrix logits;  // [n, chunk]
+        // per thread [n, T]; Eigen-aligned, since row reductions peel to alignment and a
+        // malloc'd buffer would make the same run give other bits from run to run
+        std::vector<RowMatrix> headScores;
+        std::vector<double> lseMax, lseSum;  // [n]
     } s;
 
     // Runs positions [t0, tokens.size()) into `store`; returns the logits after the last one.
@@ -163,11 +165,11 @@ struct Forward::Impl {
         auto k = kept.k.top(T);  // [T,C]
         auto v = kept.v.top(T);  // [T,C]
         s.headScores.resize(size_t(omp_get_max_threads()));
-        for (auto& buffer : s.headScores) buffer.resize(size_t(n * T));
+        for (RowMatrix& buffer : s.headScores) buffer.resize(n, T);
 #pragma omp parallel for schedule(static)
         for (int h = 0; h < H; ++h) {
             const Index c0 = h * D;
-            Eigen::Map<RowMatrix> p(s.headScores[size_t(omp_get_thread_num())].data(), n, T);
+            RowMatrix& p = s.headScores[size_t(omp_get_thread_num())];  // [n,T]
             ops::attentionHead(y.middleCols(c0, D), p, p, s.qkv.middleCols(c0, D),
                                k.middleCols(c0, D), v.middleCols(c0, D));
             if (hooks.attentionProbs) hooks.attentionProbs(l, h, p, t0);

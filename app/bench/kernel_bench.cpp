@@ -135,9 +135,9 @@ BENCHMARK(BM_AttentionLayer)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-// Prefill of T tokens (range 0) with capture range(1) (0 none, 1 the app's, 2 tscope-cli run's) on the
-// model directory in TSCOPE_BENCH_MODEL (skipped without it): app/bench/torch_vs_tscope.py writes
-// one and times the same prefill in PyTorch alternately with this.
+// Prefill of T tokens (range 0) with capture range(1) (0 none, 1 the app's, 2 tscope-cli run's) on
+// the model directory in TSCOPE_BENCH_MODEL (skipped without it): app/bench/torch_vs_tscope.py
+// writes one and times the same prefill in PyTorch alternately with this.
 void BM_PrefillModelDir(benchmark::State& state) {
     const char* dir = std::getenv("TSCOPE_BENCH_MODEL");
     if (!dir) {

@@ -14,17 +14,19 @@ bool validPosition(const Snapshot& s, int position) {
     return s.model && position >= 0 && position < s.length();
 }
 
-const LayerCapture* capturedLayer(const Snapshot& s, int layer) {
-    const Capture& c = s.capture;
-    if (layer < 0 || layer >= int(c.layers.size()) || !c.layers[size_t(layer)].captured)
-        return nullptr;
-    return &c.layers[size_t(layer)];
+// Whether this layer's residual stream (and so its attention, on demand) is there.
+bool keeps(const Snapshot& s, int layer) {
+    return s.model && s.capture.T > 0 && s.capture.keeps(layer);
 }
 
-Matrix copySquare(const SquareBuffer& buffer, int T) {
+bool validHead(const Snapshot& s, int layer, int head) {
+    return keeps(s, layer) && head >= 0 && head < s.capture.heads();
+}
+
+Matrix copySquare(const RowMatrix& square) {
+    const int T = int(square.rows());
     Matrix m{T, T, std::vector<float>(size_t(T) * size_t(T))};
-    for (int q = 0; q < T; ++q)
-        for (int k = 0; k < T; ++k) m.values[size_t(q) * size_t(T) + size_t(k)] = buffer(q, k);
+    Eigen::Map<RowMatrix>(m.values.data(), T, T) = square;
     return m;
 }
 
@@ -67,15 +69,13 @@ std::vector<float> embeddingRow(const Snapshot& s, int position, Which which) {
 }
 
 Matrix attentionProbs(const Snapshot& s, int layer, int head) {
-    const LayerCapture* L = capturedLayer(s, layer);
-    if (!L || head < 0 || head >= int(L->probs.size())) return {};
-    return copySquare(L->probs[size_t(head)], s.capture.T);
+    if (!validHead(s, layer, head)) return {};
+    return copySquare(s.capture.pattern(layer, head)->probs);  // computed on demand, cached
 }
 
 Matrix attentionScores(const Snapshot& s, int layer, int head) {
-    const LayerCapture* L = capturedLayer(s, layer);
-    if (!L || head < 0 || head >= int(L->scores.size())) return {};
-    Matrix m = copySquare(L->scores[size_t(head)], s.capture.T);
+    if (!validHead(s, layer, head)) return {};
+    Matrix m = copySquare(s.capture.pattern(layer, head)->scores);
     for (int q = 0; q < m.rows; ++q)  // the mask, whatever the buffer holds above the diagonal
         for (int k = q + 1; k < m.cols; ++k)
             m.values[size_t(q) * size_t(m.cols) + size_t(k)] =
@@ -92,8 +92,7 @@ float residualNorm(const Snapshot& s, int layer, int position) {
         for (float v : x) sum += double(v) * v;
         return x.empty() ? nan : float(std::sqrt(sum));
     }
-    const LayerCapture* L = capturedLayer(s, layer);
-    return L ? L->residPost.row(position).norm() : nan;
+    return keeps(s, layer) ? s.capture.residPost(layer).row(position).norm() : nan;
 }
 
 std::vector<TokenScore> lensTop(const Snapshot& s, int layer, int position, int k) {
@@ -102,19 +101,19 @@ std::vector<TokenScore> lensTop(const Snapshot& s, int layer, int position, int 
         const std::vector<float> x = embeddingRow(s, position, Which::Sum);
         return logitLens(*s.model, Eigen::Map<const Vector>(x.data(), Eigen::Index(x.size())), k);
     }
-    if (!capturedLayer(s, layer) || s.capture.options.level == CaptureLevel::None) return {};
+    if (!keeps(s, layer)) return {};
     return logitLens(*s.model, s.capture, layer, LensPoint::AfterMlp, position, k);
 }
 
 std::vector<float> lastLogits(const Snapshot& s) {
-    const Vector& logits = s.capture.logitsLast;
+    const Vector& logits = s.capture.logitsLast();
     return std::vector<float>(logits.data(), logits.data() + logits.size());
 }
 
 std::vector<float> finalVector(const Snapshot& s) {
     const int T = s.capture.T;
-    if (T <= 0 || s.capture.lnf.rows() < T) return {};
-    return toVector(s.capture.lnf.row(T - 1));
+    if (T <= 0 || !s.model) return {};
+    return toVector(s.capture.lnf(T - 1, 1).row(0));  // ln_f of the last block's output
 }
 
 }  // namespace tscope::ui::stage_data
