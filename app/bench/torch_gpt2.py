@@ -66,12 +66,15 @@ def load(dir):
 def forward(cfg, w, ids):  # logits [T, V] of every position, like nanoGPT's GPT.forward
     T, C, H, eps = len(ids), cfg["n_embd"], cfg["n_head"], cfg.get("layer_norm_epsilon", 1e-5)
     x = w["wte.weight"][ids] + w["wpe.weight"][:T]                        # [T,C]
+    mask = torch.ones(T, T, dtype=torch.bool).triu(1)                     # True above the diagonal
     for l in range(cfg["n_layer"]):
         p = lambda s: w[f"h.{l}.{s}"]
         a = F.layer_norm(x, (C,), p("ln_1.weight"), p("ln_1.bias"), eps)
         q, k, v = torch.addmm(p("attn.c_attn.bias"), a, p("attn.c_attn.weight")).split(C, dim=1)
         q, k, v = (t.view(T, H, C // H).transpose(0, 1) for t in (q, k, v))  # [H,T,D]
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(0, 1).reshape(T, C)
+        att = (q @ k.transpose(1, 2)) / math.sqrt(C // H)                  # [H,T,T]
+        att = att.masked_fill(mask[:T, :T], float("-inf")).softmax(dim=-1)  # (torch 1.13: no SDPA)
+        y = (att @ v).transpose(0, 1).reshape(T, C)
         x = x + torch.addmm(p("attn.c_proj.bias"), y, p("attn.c_proj.weight"))
         m = F.layer_norm(x, (C,), p("ln_2.weight"), p("ln_2.bias"), eps)
         h = F.gelu(torch.addmm(p("mlp.c_fc.bias"), m, p("mlp.c_fc.weight")), approximate="tanh")

@@ -16,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def tscope_ms(bench, model, T, capture, threads):
     env = dict(os.environ, TSCOPE_BENCH_MODEL=model, TSCOPE_BENCH_THREADS=str(threads))
-    out = subprocess.run([bench, f"--benchmark_filter=BM_PrefillModelDir/T:{T}/capture:{capture}$",
-                          "--benchmark_format=json", "--benchmark_min_time=1s"],
+    out = subprocess.run([bench, f"--benchmark_filter=BM_PrefillModelDir/T:{T}/capture:{capture}/",
+                          "--benchmark_format=json", "--benchmark_min_time=1"],
                          env=env, check=True, capture_output=True, text=True).stdout
     (run,) = json.loads(out)["benchmarks"]
     return run["real_time"]  # ms (the benchmark's unit)

@@ -14,12 +14,17 @@ namespace tscope::kernels::impl {
 
 // ---- linear: out [n,cols] = x [n,K] · W [K,cols] + b ---------------------------------------
 
+// Rows of W prefetched ahead by the first tile of a strip: a strip reads 1–4 cache lines per row
+// of W, each row in another page, which the hardware prefetchers do not follow.
+constexpr Index kPrefetchRows = 16;
+
 // One MR × NV-register tile over kc rows of W: out[i, j:j+V] += x[i,k] · W[k, j:j+V] (broadcast
 // FMA). first: start from the bias (or 0) instead of out. Part: the last register holds only
-// `last` columns (masked loads and stores).
+// `last` columns (masked loads and stores). prefetch: fetch W's rows kPrefetchRows ahead (the
+// first tile of a strip, which is the one that reads W from memory).
 template <class V, int MR, int NV, bool Part>
 inline void linearTile(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
-                       const float* b, bool first, Index kc, int last) {
+                       const float* b, bool first, Index kc, int last, bool prefetch) {
     using Reg = typename V::Reg;
     constexpr int w = V::kWidth;
     auto loadCol = [&](const float* p, int j) {
@@ -32,6 +37,10 @@ inline void linearTile(float* out, Index ldo, const float* x, Index ldx, const f
         for (int j = 0; j < NV; ++j)
             acc[i][j] = !first ? loadCol(out + i * ldo, j) : b ? loadCol(b, j) : V::zero();
     for (Index k = 0; k < kc; ++k) {
+        if (prefetch)
+#pragma GCC unroll 8
+            for (int line = 0; line < NV * w; line += 16)
+                __builtin_prefetch(W + (k + kPrefetchRows) * ldw + line);
         Reg wk[NV];  // W[k, j:j+NV·V]
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) wk[j] = loadCol(W + k * ldw, j);
@@ -62,7 +71,7 @@ inline void linearStrip(float* out, Index ldo, const float* x, Index ldx, const 
     Index i = 0;
     for (; i + MR <= n; i += MR)
         linearTile<V, MR, NV, Part>(out + i * ldo, ldo, x + i * ldx, ldx, W, ldw, b, first, kc,
-                                    last);
+                                    last, i == 0);
     if constexpr (MR > 1)
         if (i < n)
             linearStrip<V, NV, Part, MR - 1>(out + i * ldo, ldo, x + i * ldx, ldx, W, ldw, b, first,
@@ -90,8 +99,9 @@ inline void linearRemainder(float* out, Index ldo, const float* x, Index ldx, co
     }
 }
 
-// out [n,cols] = x [n,K] · W [K,cols] + b: K in passes of kDepth rows (that slice of W is reused
-// by every row of x from L1), each pass over strips of kLinearVecs registers.
+// out [n,cols] = x [n,K] · W [K,cols] + b, strip by strip of kLinearVecs registers, each strip
+// down K in passes of kDepth rows (that slice of W is then reused by every row of x from L1).
+// A strip reads its column band of W top to bottom, so the prefetch always runs ahead of use.
 template <class V>
 void linear(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
             const float* b, Index n, Index K, Index cols) {
@@ -99,18 +109,19 @@ void linear(float* out, Index ldo, const float* x, Index ldx, const float* W, In
     const Index fullCols = cols / strip * strip;
     const int vecs = int((cols - fullCols) / V::kWidth);
     const int last = int((cols - fullCols) % V::kWidth);
-    for (Index k0 = 0; k0 < K || k0 == 0; k0 += V::kDepth) {
-        const Index kc = K - k0 < V::kDepth ? K - k0 : V::kDepth;
-        const bool first = k0 == 0;
-        const float* xk = x + k0;        // [n, kc]
-        const float* Wk = W + k0 * ldw;  // [kc, cols]
-        for (Index j = 0; j < fullCols; j += strip)
-            linearStrip<V, V::kLinearVecs, false>(out + j, ldo, xk, ldx, Wk + j, ldw,
-                                                  b ? b + j : nullptr, first, n, kc, V::kWidth);
-        if (fullCols < cols)
-            linearRemainder<V>(out + fullCols, ldo, xk, ldx, Wk + fullCols, ldw,
-                               b ? b + fullCols : nullptr, first, n, kc, vecs, last);
-    }
+    for (Index j = 0; j < cols; j += strip)
+        for (Index k0 = 0; k0 < K || k0 == 0; k0 += V::kDepth) {
+            const Index kc = K - k0 < V::kDepth ? K - k0 : V::kDepth;
+            const bool first = k0 == 0;
+            const float* xk = x + k0;            // [n, kc]
+            const float* Wk = W + k0 * ldw + j;  // [kc, strip]
+            const float* bj = b ? b + j : nullptr;
+            if (j < fullCols)
+                linearStrip<V, V::kLinearVecs, false>(out + j, ldo, xk, ldx, Wk, ldw, bj, first, n,
+                                                      kc, V::kWidth);
+            else
+                linearRemainder<V>(out + j, ldo, xk, ldx, Wk, ldw, bj, first, n, kc, vecs, last);
+        }
 }
 
 // ---- linearTransposed: out [n,rows] = x [n,C] · M [rows,C]ᵀ --------------------------------
