@@ -11,7 +11,6 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QStandardPaths>
@@ -22,6 +21,7 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "ui/about_dialog.h"
 #include "ui/attention_view.h"
 #include "ui/embeddings_view.h"
 #include "ui/generation_bar.h"
@@ -206,12 +206,7 @@ void MainWindow::createMenus() {
 
     QMenu* help = menuBar()->addMenu("&Help");
     addShortcut(help, "&Keyboard shortcuts", {QKeySequence(Qt::Key_F1)}, [this] { showHelp(); });
-    help->addAction("&About TransformerScope", this, [this] {
-        QMessageBox::about(this, "About TransformerScope",
-                           "<b>TransformerScope</b><p>Every stage of GPT-2, visible and "
-                           "steppable: tokens, embeddings, attention, layers and the output "
-                           "distribution.</p>");
-    });
+    help->addAction("&About TransformerScope", this, [this] { AboutDialog(this).exec(); });
 }
 
 void MainWindow::createStatusBar() {
