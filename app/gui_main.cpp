@@ -1,17 +1,22 @@
 // tscope: the desktop app. Parses the command line, opens a model (the one asked for, the last
-// one used, the bundled default, or the test fixture), and either shows the window or, with
-// --screenshot, renders one view (or, with --present, one presenter stage) to a PNG file and
-// exits (for the README and for checks). A .tscope session file can be given as an argument.
+// one used, or the bundled default), and either shows the window or, with --screenshot, renders
+// one view (or, with --present, one presenter stage) to a PNG file and exits (for the README and
+// for checks). A .tscope session file can be given as an argument.
 #include <qcustomplot.h>
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTextStream>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
 #include <optional>
 
+#include "core/build_info.h"
+#include "core/resources.h"
 #include "ui/main_window.h"
 #include "ui/plot_style.h"
 #include "ui/presenter/presenter_view.h"
@@ -34,18 +39,29 @@ bool isModelDir(const QString& dir) {
     return QFileInfo::exists(dir + "/config.json");
 }
 
-// The model to open when none is given: the last one used (if it is still there), the bundled
-// default model, then the tiny test fixture that ships with the sources.
+// The model to open when none is given: the last one used (if it is still there), then the
+// bundled default model.
 QString defaultModelDir(bool useSettings) {
     if (useSettings) {
         const QString last = QSettings().value("session/model").toString();
         if (!last.isEmpty() && isModelDir(last)) return last;
     }
-    const QString bundled = QDir::cleanPath(TSCOPE_MODELS_DIR "/default");
-    if (isModelDir(bundled)) return bundled;
-    const QString fixture = QDir::cleanPath(TSCOPE_RESOURCES_DIR "/../tests/fixtures/tiny-gpt2");
-    if (isModelDir(fixture)) return fixture;
-    return {};
+    const auto bundled = tscope::resources::bundledModel("default");
+    return bundled ? QString::fromStdString(bundled->string()) : QString();
+}
+
+// --model takes a directory or a bundled model's name ("default").
+QString modelArgument(const QString& argument) {
+    return QString::fromStdString(
+        tscope::resources::resolveModelArgument(argument.toStdString()).string());
+}
+
+// Whether the command line holds one of these flags (before any "--").
+bool asksFor(int argc, char** argv, std::initializer_list<const char*> flags) {
+    for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+        for (const char* flag : flags)
+            if (std::strcmp(argv[i], flag) == 0) return true;
+    return false;
 }
 
 int fail(const QString& message) {
@@ -87,14 +103,17 @@ std::optional<QSize> parseSize(const QString& text) {
 }
 
 // Returns an error message, or an empty string when the options are usable.
-QString parse(const QApplication& app, Options& options) {
+QString parse(const QCoreApplication& app, Options& options) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "TransformerScope: every stage of GPT-2, visible and steppable");
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addOptions({
-        {"model", "GPT-2 model directory (config.json + model.safetensors).", "DIR"},
+        {"model",
+         "GPT-2 model directory (config.json + model.safetensors), or the name of a "
+         "bundled model (default).",
+         "DIR"},
         {"prompt", "Prompt to run.", "TEXT"},
         {"view", "View to show: tokens, embeddings, attention, layers or output.", "NAME"},
         {"layer", "Layer to select (from 0).", "L"},
@@ -119,7 +138,7 @@ QString parse(const QApplication& app, Options& options) {
         return "--stage needs a stage number from 1 (e.g. 4 or 4.2)";
     if (parser.isSet("size") && !(options.size = parseSize(parser.value("size"))))
         return "--size needs WIDTHxHEIGHT, e.g. 1280x720";
-    options.model = parser.value("model");
+    if (parser.isSet("model")) options.model = modelArgument(parser.value("model"));
     if (parser.isSet("prompt")) options.prompt = parser.value("prompt");
     options.view = parser.value("view");
     options.screenshot = parser.value("screenshot");
@@ -231,10 +250,24 @@ QString takeSessionArgument(int& argc, char** argv) {
 
 int main(int argc, char** argv) {
     const QString sessionArgument = takeSessionArgument(argc, argv);
+    QCoreApplication::setOrganizationName("TransformerScope");
+    QCoreApplication::setApplicationName("tscope");
+    QCoreApplication::setApplicationVersion(QString::fromStdString(tscope::version()));
+    // --version and --help answer on the terminal without a display (over ssh, in a package
+    // build), so they are handled before QApplication connects to one.
+    if (asksFor(argc, argv, {"--version", "-v"})) {
+        std::fputs(tscope::versionText("tscope").c_str(), stdout);
+        return 0;
+    }
+    if (asksFor(argc, argv, {"--help", "-h", "--help-all", "-?"})) {
+        QCoreApplication terminal(argc, argv);
+        Options ignored;
+        parse(terminal, ignored);  // prints the help and exits
+        return 0;
+    }
     QApplication app(argc, argv);
-    QApplication::setOrganizationName("TransformerScope");
-    QApplication::setApplicationName("tscope");
-    QApplication::setApplicationVersion("0.1.0");
+    QGuiApplication::setDesktopFileName("tscope");  // Wayland: match tscope.desktop and its icon
+    QApplication::setWindowIcon(QIcon::fromTheme("tscope"));  // installed in the hicolor theme
     QApplication::setStyle(QStyleFactory::create("Fusion"));
 
     Options options;

@@ -27,6 +27,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/resources.h"
+#include "ui/about_dialog.h"
 #include "ui/attention_view.h"
 #include "ui/embeddings_view.h"
 #include "ui/generation_bar.h"
@@ -50,7 +52,11 @@ namespace {
 constexpr double kZoomStep = 1.15;
 const QStringList kViewOrder = {"tokens", "embeddings", "attention", "layers", "output"};
 const QSize kPreferredSize(1440, 900);
-const char* const kExampleSession = TSCOPE_RESOURCES_DIR "/sessions/the-power-clapper.tscope";
+// The talk's demo, shipped with the app (resources/sessions, installed under share/tscope).
+QString exampleSession() {
+    const auto path = resources::find("sessions/the-power-clapper.tscope");
+    return path ? QString::fromStdString(path->string()) : QString();
+}
 // Temperatures on the T / Shift+T keys of the normal window (the presenter has its own ladder).
 constexpr double kTemperatureStep = 0.25;
 
@@ -240,13 +246,8 @@ void MainWindow::createMenus() {
     addShortcut(help, "&Keyboard shortcuts", {QKeySequence(Qt::Key_F1)}, [this] { showHelp(); });
     QMenu* examples = help->addMenu("&Example sessions");
     examples->addAction("The power clapper (the talk's demo)", this,
-                        [this] { openSession(kExampleSession); });
-    help->addAction("&About TransformerScope", this, [this] {
-        QMessageBox::about(this, "About TransformerScope",
-                           "<b>TransformerScope</b><p>Every stage of GPT-2, visible and "
-                           "steppable: tokens, embeddings, attention, layers and the output "
-                           "distribution.</p>");
-    });
+                        [this] { openSession(exampleSession()); });
+    help->addAction("&About TransformerScope", this, [this] { AboutDialog(this).exec(); });
 }
 
 void MainWindow::createStatusBar() {

@@ -8,6 +8,7 @@
 
 #include "core/download/blocking_download.h"
 #include "core/download/model_store.h"
+#include "core/resources.h"
 #include "ui/download_dialog.h"
 #include "ui/session.h"
 
@@ -46,10 +47,11 @@ QString ModelMenu::catalogLabel(const download::ModelSpec& spec) const {
 
 void ModelMenu::rebuildCatalog() {
     catalog_->clear();
-    const QString bundled = QDir::cleanPath(TSCOPE_MODELS_DIR "/default");
+    const auto found = resources::bundledModel("default");
+    const QString bundled = found ? QString::fromStdString(found->string()) : QString();
     QAction* defaultModel = catalog_->addAction("&Bundled default model (4 layers, offline)", this,
                                                 [this, bundled] { session_->openModel(bundled); });
-    defaultModel->setEnabled(download::isModelDir(bundled));
+    defaultModel->setEnabled(found.has_value());
     catalog_->addSeparator();
     catalog_->addSection("GPT-2 from the Hugging Face hub");
     for (const download::ModelSpec& spec : download::modelCatalog())

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/forward.h"
+#include "core/resources.h"
 #include "core/tokenizer.h"
 
 namespace tscope::ui {
@@ -45,7 +46,7 @@ std::shared_ptr<const Model> loadWithTokenizer(const QString& directory, Engine&
     *usesBundled = false;
     if (loaded->tokenizer || loaded->config.vocab_size != 50257) return loaded;
     if (!engine.bundled) {
-        const std::filesystem::path dir = TSCOPE_RESOURCES_DIR "/gpt2-tokenizer";
+        const std::filesystem::path dir = resources::dataDir() / "gpt2-tokenizer";
         engine.bundled = Tokenizer::load(dir / "vocab.json", dir / "merges.txt");
     }
     // loadModel built this Model as non-const and nobody else holds it yet

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/resources.h"
 
 namespace tscope::cli {
 
@@ -40,37 +41,18 @@ std::vector<int> parseIds(const std::string& text) {
     return ids;
 }
 
-std::shared_ptr<const Model> openModel(const std::string& directory) {
+std::shared_ptr<const Model> openModel(const std::string& argument) {
+    const fs::path directory = resources::resolveModelArgument(argument);
     std::error_code ec;
     if (!fs::exists(directory, ec))
-        throw Error("model directory '" + directory + "' does not exist");
+        throw Error("model directory '" + argument +
+                    "' does not exist (nor is it a bundled model name such as 'default')");
     if (!fs::is_directory(directory, ec))
-        throw Error("'" + directory + "' is not a model directory");
+        throw Error("'" + argument + "' is not a model directory");
     return loadModel(directory);
 }
 
 namespace {
-
-bool hasTokenizerFiles(const fs::path& dir) {
-    std::error_code ec;
-    return fs::is_regular_file(dir / "vocab.json", ec) &&
-           fs::is_regular_file(dir / "merges.txt", ec);
-}
-
-// Installed: <prefix>/bin/tscope-cli next to <prefix>/share/tscope/gpt2-tokenizer; in a build
-// tree: the source tree's resources/ (TSCOPE_RESOURCES_DIR).
-std::optional<fs::path> bundledTokenizerDir() {
-    std::vector<fs::path> candidates;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(exe.parent_path().parent_path() / "share/tscope/gpt2-tokenizer");
-#ifdef TSCOPE_RESOURCES_DIR
-    candidates.push_back(fs::path(TSCOPE_RESOURCES_DIR) / "gpt2-tokenizer");
-#endif
-    for (const fs::path& dir : candidates)
-        if (hasTokenizerFiles(dir)) return dir;
-    return std::nullopt;
-}
 
 bool usesGpt2Vocabulary(const Model& model) {
     return model.config.vocab_size == kEndOfText + 1;
@@ -81,14 +63,14 @@ bool usesGpt2Vocabulary(const Model& model) {
 std::shared_ptr<const Tokenizer> findTokenizer(const Model& model) {
     if (model.tokenizer) return model.tokenizer;
     if (!usesGpt2Vocabulary(model)) return nullptr;
-    const auto dir = bundledTokenizerDir();
+    const auto dir = resources::gpt2TokenizerDir();
     if (!dir) return nullptr;
     return Tokenizer::load(*dir / "vocab.json", *dir / "merges.txt");
 }
 
 std::string tokenizerSource(const Model& model) {
     if (model.tokenizer) return "model";
-    if (usesGpt2Vocabulary(model) && bundledTokenizerDir()) return "bundled-gpt2";
+    if (usesGpt2Vocabulary(model) && resources::gpt2TokenizerDir()) return "bundled-gpt2";
     return "none";
 }
 

@@ -20,8 +20,9 @@ std::string readTextArgument(const std::string& argument);
 // "464, 1176,7901" → {464, 1176, 7901}; throws tscope::Error naming the bad entry.
 std::vector<int> parseIds(const std::string& text);
 
-// loadModel with a clear message when the directory is missing.
-std::shared_ptr<const Model> openModel(const std::string& directory);
+// loadModel on a model directory or a bundled model name ("default"), with a clear message
+// when neither exists.
+std::shared_ptr<const Model> openModel(const std::string& argument);
 
 // The model's tokenizer, else the bundled GPT-2 one if the vocabulary has GPT-2's size, else null.
 std::shared_ptr<const Tokenizer> findTokenizer(const Model& model);

@@ -7,6 +7,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/json_out.h"
+#include "core/build_info.h"
 
 namespace {
 
@@ -30,6 +31,9 @@ int runCli(int argc, char** argv) {
     CLI::App app{"TransformerScope headless: inspect GPT-2 models, JSON on stdout", "tscope-cli"};
     bool compact = false;
     app.add_flag("--compact", compact, "print JSON on one line");
+    std::string version = tscope::versionText("tscope-cli");
+    version.pop_back();  // CLI11 ends the line itself
+    app.set_version_flag("--version", version);
     app.require_subcommand(1);
     app.fallthrough();  // --compact may also follow the subcommand
     std::vector<tscope::cli::Command> commands = {
@@ -42,7 +46,7 @@ int runCli(int argc, char** argv) {
     try {
         checkSubcommandName(argc, argv, commands);
         app.parse(argc, argv);
-    } catch (const CLI::Success& e) {  // --help
+    } catch (const CLI::Success& e) {  // --help, --version
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         printError(std::string(e.what()) + " (see tscope-cli --help)");

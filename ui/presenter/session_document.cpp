@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/model.h"
+#include "core/resources.h"
 #include "ui/plot_style.h"
 #include "ui/presenter/presenter_view.h"
 #include "ui/session.h"
@@ -22,8 +23,8 @@ bool isModelDir(const QString& dir) {
     return !dir.isEmpty() && QFileInfo::exists(dir + "/config.json");
 }
 
-QString bundledModelsDir() {
-    return QDir::cleanPath(TSCOPE_MODELS_DIR);
+QString bundledModelsDir() {  // <data dir>/models, wherever the app is installed
+    return QDir::cleanPath(QString::fromStdString((resources::dataDir() / "models").string()));
 }
 
 }  // namespace
