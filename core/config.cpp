@@ -1,12 +1,11 @@
 #include "core/config.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace tscope {
 
@@ -112,7 +111,7 @@ ModelConfig parseConfig(const std::string& jsonText, const std::string& fileName
     json j;
     try {
         j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
         throw Error(fileNameForErrors + ": not valid JSON: " + e.what());
     }
     if (!j.is_object()) throw Error(fileNameForErrors + ": expected a JSON object");
@@ -120,12 +119,7 @@ ModelConfig parseConfig(const std::string& jsonText, const std::string& fileName
 }
 
 ModelConfig loadConfig(const std::filesystem::path& configJson) {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in) throw Error(configJson.string() + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw Error(configJson.string() + ": read failed");
-    return parseConfig(text.str(), configJson.string());
+    return parseConfig(readRegularFile(configJson, kConfigFile), configJson.string());
 }
 
 }  // namespace tscope
