@@ -57,9 +57,14 @@ class ConfigReader {
         if (!has(field)) return fallback;
         const json& v = j_[field];
         if (!v.is_number()) fail(field, "must be a number, got " + v.dump());
-        double e = v.get<double>();
+        const double e = v.get<double>();
         if (!(e > 0.0 && e < 1.0)) fail(field, "must be in (0, 1), got " + v.dump());
-        return float(e);
+        // LayerNorm adds it in float: 1e-75 would become 0 and a constant row NaN
+        const auto f = float(e);
+        if (!(f > 0.0f && f < 1.0f))
+            fail(field, "is " + v.dump() + ", which rounds to " + (f > 0.0f ? "1" : "0") +
+                            " as a float; it must stay in (0, 1)");
+        return f;
     }
 
   private:
