@@ -1,12 +1,11 @@
 #include "core/config.h"
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace tscope {
 
@@ -58,9 +57,14 @@ class ConfigReader {
         if (!has(field)) return fallback;
         const json& v = j_[field];
         if (!v.is_number()) fail(field, "must be a number, got " + v.dump());
-        double e = v.get<double>();
+        const double e = v.get<double>();
         if (!(e > 0.0 && e < 1.0)) fail(field, "must be in (0, 1), got " + v.dump());
-        return float(e);
+        // LayerNorm adds it in float: 1e-75 would become 0 and a constant row NaN
+        const auto f = float(e);
+        if (!(f > 0.0f && f < 1.0f))
+            fail(field, "is " + v.dump() + ", which rounds to " + (f > 0.0f ? "1" : "0") +
+                            " as a float; it must stay in (0, 1)");
+        return f;
     }
 
   private:
@@ -112,7 +116,7 @@ ModelConfig parseConfig(const std::string& jsonText, const std::string& fileName
     json j;
     try {
         j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
         throw Error(fileNameForErrors + ": not valid JSON: " + e.what());
     }
     if (!j.is_object()) throw Error(fileNameForErrors + ": expected a JSON object");
@@ -120,12 +124,7 @@ ModelConfig parseConfig(const std::string& jsonText, const std::string& fileName
 }
 
 ModelConfig loadConfig(const std::filesystem::path& configJson) {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in) throw Error(configJson.string() + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw Error(configJson.string() + ": read failed");
-    return parseConfig(text.str(), configJson.string());
+    return parseConfig(readRegularFile(configJson, kConfigFile), configJson.string());
 }
 
 }  // namespace tscope

@@ -1,9 +1,6 @@
 #include "core/safetensors.h"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -17,6 +14,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace tscope {
 
@@ -88,7 +86,7 @@ json parseHeaderJson(std::string_view text, const Path& path) {
     json header;
     try {
         header = json::parse(text.begin(), text.end(), noteKeys);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e999
         fail(path, std::string("header is not valid JSON: ") + e.what());
     }
     if (!duplicate.empty()) fail(path, "header has the key '" + duplicate + "' more than once");
@@ -202,21 +200,14 @@ void checkLayout(const std::map<std::string, TensorInfo>& tensors, uint64_t data
 
 // Maps the whole file read-only; refuses files too short to hold the 8-byte header length.
 std::pair<const std::byte*, uint64_t> mapReadOnly(const Path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    const uint64_t size = regular ? uint64_t(st.st_size) : 0;
-    void* p =
-        regular && size >= 8 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    const int mapErrno = errno;
-    ::close(fd);
-    if (!regular) fail(path, "not a regular file");
+    const RegularFile file(path);  // never blocks; refuses FIFOs, devices, directories
+    const uint64_t size = file.size();
     if (size == 0) fail(path, "file is empty (a safetensors file starts with an 8-byte length)");
     if (size < 8)
         fail(path, "file is only " + std::to_string(size) +
                        " bytes, shorter than the 8-byte header length");
-    if (p == MAP_FAILED) fail(path, std::string("cannot map: ") + std::strerror(mapErrno));
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd(), 0);
+    if (p == MAP_FAILED) fail(path, std::string("cannot map: ") + std::strerror(errno));
     return {static_cast<const std::byte*>(p), size};
 }
 
@@ -300,7 +291,7 @@ std::vector<float> SafetensorsFile::toFloat(const TensorInfo& info) const {
     const std::span<const std::byte> raw = bytes(info);
     std::vector<float> out(raw.size() / dtypeSize(info.dtype));
     if (info.dtype == DType::F32) {
-        std::memcpy(out.data(), raw.data(), raw.size());
+        if (!raw.empty()) std::memcpy(out.data(), raw.data(), raw.size());  // both null when empty
         return out;
     }
     const auto widen = info.dtype == DType::F16 ? halfToFloat : bf16ToFloat;

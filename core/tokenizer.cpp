@@ -8,14 +8,12 @@
 #include <array>
 #include <climits>
 #include <cstdint>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <span>
-#include <sstream>
-#include <system_error>
 
 #include "core/byte_unicode.h"
 #include "core/error.h"
+#include "core/file_io.h"
 #include "core/pretokenizer.h"
 #include "core/utf8.h"
 
@@ -78,18 +76,6 @@ struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
-
-std::string readFile(const std::filesystem::path& path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-        throw Error(path.string() + ": no such file (or not a regular file)");
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream contents;
-    contents << in.rdbuf();
-    if (!in || !contents) throw Error(path.string() + ": cannot be read");
-    return std::move(contents).str();
-}
 
 // Reads vocab.json as a stream of SAX events, so that anything but a flat object of
 // string -> integer is refused before it is built (deeply nested hostile files included).
@@ -173,7 +159,7 @@ struct Tokenizer::Impl {
 
 void Tokenizer::Impl::loadVocab(const std::filesystem::path& path) {
     const std::string where = path.string();
-    const std::string text = readFile(path);
+    const std::string text = readRegularFile(path, kVocabFile);
     if (const size_t bad = firstInvalidUtf8(text); bad != std::string::npos) {
         throw Error(where + ": not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
     }
@@ -220,7 +206,7 @@ void Tokenizer::Impl::loadVocab(const std::filesystem::path& path) {
 }
 
 void Tokenizer::Impl::loadMerges(const std::filesystem::path& path) {
-    const std::string text = readFile(path);
+    const std::string text = readRegularFile(path, kMergesFile);
     const auto fail = [&](size_t lineNo, const std::string& problem) {
         return Error(path.string() + ":" + std::to_string(lineNo) + ": " + problem);
     };

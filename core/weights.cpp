@@ -1,5 +1,8 @@
 #include "core/weights.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -17,6 +20,29 @@ std::string shapeString(const std::vector<int64_t>& shape) {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
     return s + "]";
+}
+
+// Trained GPT-2 parameters are finite and small. A NaN, an inf or a value above this bound means a
+// corrupt file (one flipped exponent bit makes 0.02 into 5e36), which would otherwise show up
+// only later, as NaN or inf all over the views.
+constexpr float kMaxParameterMagnitude = 1e8f;
+
+std::string shortNumber(float v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", double(v));
+    return text;
+}
+
+// Index of the first value that is NaN, infinite or above kMaxParameterMagnitude, or n. A
+// branch-free pass first (it vectorises), so a sound file costs one streaming read at load.
+int64_t firstImplausible(const float* data, int64_t n) {
+    const uint32_t limit = std::bit_cast<uint32_t>(kMaxParameterMagnitude);
+    auto implausible = [limit](float v) {
+        return (std::bit_cast<uint32_t>(v) & 0x7fffffffu) > limit;
+    };
+    uint32_t any = 0;  // NaN and inf compare above any finite bound bitwise too
+    for (int64_t i = 0; i < n; ++i) any |= uint32_t(implausible(data[i]));
+    return any ? std::find_if(data, data + n, implausible) - data : n;
 }
 
 // Looks tensors up by their name without the "transformer." prefix, binds each one at most once,
@@ -67,8 +93,18 @@ class Binder {
                  ", but the config implies " + shapeString(shape));
         markUsed(name);
         count_ += info->numel();
-        if (const float* inPlace = file_.f32Data(*info)) return inPlace;  // no copy
-        return w_.owned.emplace_back(file_.toFloat(*info)).data();
+        const float* data = file_.f32Data(*info);  // in place, no copy
+        if (!data) data = w_.owned.emplace_back(file_.toFloat(*info)).data();
+        rejectImplausible(*info, data);
+        return data;
+    }
+
+    void rejectImplausible(const TensorInfo& info, const float* data) const {
+        const int64_t n = info.numel(), bad = firstImplausible(data, n);
+        if (bad < n)
+            fail("tensor '" + info.name + "' holds " + shortNumber(data[bad]) + " at index " +
+                 std::to_string(bad) + " of " + std::to_string(n) +
+                 " (a corrupt file? GPT-2 parameters are finite and far below 1e8 in magnitude)");
     }
 
     const SafetensorsFile& file_;

@@ -1,7 +1,8 @@
 // GPT-2 parameters bound to a SafetensorsFile. Names follow openai-community/gpt2
 // ("h.3.attn.c_attn.weight", with or without a "transformer." prefix). F32 tensors are
 // Eigen::Maps into the memory-mapped file; F16/BF16 ones are widened once into owned storage.
-// Shapes are checked against the config; the causal-mask buffers h.N.attn.bias and
+// Shapes are checked against the config, and values for being finite and below 1e8 in magnitude
+// (anything else is a corrupt file); the causal-mask buffers h.N.attn.bias and
 // h.N.attn.masked_bias are ignored; lm_head.weight is optional (tied to wte).
 #pragma once
 

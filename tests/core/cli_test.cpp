@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -493,6 +494,20 @@ TEST(CliErrors, MissingModelDirectory) {
     const std::string dir = "/nonexistent/tscope-model";
     expectOneLineError(runCli({"info", dir}), dir);
     expectOneLineError(runCli({"run", dir, "--ids", "1"}), dir);
+}
+
+// A config.json that is a FIFO or a link to /dev/zero used to hang the CLI until killed.
+TEST(CliErrors, SpecialFilesAreRefusedAtOnce) {
+    TempDir tmp;
+    const fs::path config = tmp.path() / "config.json";
+    fs::create_symlink(kModelDir / "model.safetensors", tmp.path() / "model.safetensors");
+    ASSERT_EQ(::mkfifo(config.c_str(), 0600), 0);
+    expectOneLineError(runCli({"info", tmp.path().string()}),
+                       config.string() + ": not a regular file (a FIFO");
+    fs::remove(config);
+    fs::create_symlink("/dev/zero", config);
+    expectOneLineError(runCli({"run", tmp.path().string(), "--ids", "1"}),
+                       config.string() + ": not a regular file (a character device)");
 }
 
 TEST(CliErrors, BadIds) {

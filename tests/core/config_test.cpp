@@ -124,6 +124,16 @@ TEST(Config, LayerNormEpsilon) {
         parseConfig(gpt2With("layer_norm_epsilon", 1e-6).dump(), "c").layer_norm_epsilon, 1e-6f);
     EXPECT_THAT(parseError(gpt2With("layer_norm_epsilon", -1)), HasSubstr("layer_norm_epsilon"));
     EXPECT_THAT(parseError(gpt2With("layer_norm_epsilon", "x")), HasSubstr("layer_norm_epsilon"));
+    // in (0, 1) as a double but not as the float LayerNorm uses (found by the config fuzzer)
+    EXPECT_THAT(parseError(gpt2With("layer_norm_epsilon", 1e-75)),
+                HasSubstr("which rounds to 0 as a float"));
+    EXPECT_THAT(parseError(gpt2With("layer_norm_epsilon", 1 - 1e-12)),
+                HasSubstr("which rounds to 1 as a float"));
+}
+
+TEST(Config, NumberTooLargeForADoubleIsAnError) {  // nlohmann's out_of_range, found by fuzzing
+    EXPECT_THAT([] { parseConfig("{\"n_layer\": 1e2053}", "dir/config.json"); },
+                ::testing::ThrowsMessage<Error>(HasSubstr("dir/config.json: not valid JSON")));
 }
 
 TEST(Config, VariantsWithDifferentMathAreRefused) {

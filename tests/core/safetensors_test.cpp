@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <random>
 
 #include "core/error.h"
@@ -412,31 +413,53 @@ TEST(SafetensorsMalformed, MissingFileAndDirectory) {
 }
 
 // Every prefix and corrupted copies of a small valid file: each either opens or throws
-// tscope::Error, never crashes or reads out of bounds (run under ASan in CI).
-TEST(SafetensorsMalformed, TruncationsAndBitFlipsNeverCrash) {
+// tscope::Error, never anything else (and never reads out of bounds: run under ASan in CI). A flip
+// in the data section always opens and changes that one value; a flip in the header either
+// opens or is refused, and both happen.
+TEST(SafetensorsMalformed, TruncationsAndBitFlipsOpenOrThrowError) {
     TempDir dir;
     const auto path = dir / "f.safetensors";
     const std::string good = safetensorsBytes("{\"__metadata__\":{\"format\":\"pt\"}," +
                                                   entry("a", "F32", "[2]", "[0,8]") + "," +
                                                   entry("b", "BF16", "[2,2]", "[8,16]") + "}",
                                               k16Bytes);
-    auto tryOpen = [&](const std::string& bytes) {
+    using Values = std::vector<std::vector<float>>;
+    auto tryOpen = [&](const std::string& bytes) -> std::optional<Values> {
         writeFile(path, bytes);
         try {
             auto file = SafetensorsFile::open(path);
-            for (const auto& [name, info] : file->tensors()) file->toFloat(info);
-            return true;
+            Values values;
+            for (const auto& [name, info] : file->tensors()) {
+                values.push_back(file->toFloat(info));
+                EXPECT_EQ(int64_t(values.back().size()), info.numel()) << name;
+            }
+            return values;
         } catch (const Error&) {
-            return false;
+            return std::nullopt;
         }
     };
     for (size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(tryOpen(good.substr(0, n))) << n;
-    EXPECT_TRUE(tryOpen(good));
+    const std::optional<Values> original = tryOpen(good);
+    ASSERT_TRUE(original);
+    const size_t dataStart = good.size() - k16Bytes.size();
+    int headerOpened = 0, headerRefused = 0;
     for (size_t i = 0; i < good.size(); ++i) {  // one bit flipped in every byte
         std::string bytes = good;
         bytes[i] ^= char(1 << (i % 8));
-        tryOpen(bytes);
+        const std::optional<Values> flipped = tryOpen(bytes);
+        if (i < dataStart) {
+            ++(flipped ? headerOpened : headerRefused);
+            continue;
+        }
+        ASSERT_TRUE(flipped) << "data byte " << i;
+        int changed = 0;
+        for (size_t t = 0; t < original->size(); ++t)
+            for (size_t k = 0; k < (*original)[t].size(); ++k)
+                changed += std::memcmp(&(*original)[t][k], &(*flipped)[t][k], 4) != 0;
+        EXPECT_EQ(changed, 1) << "data byte " << i;
     }
+    EXPECT_GT(headerOpened, 0);  // e.g. a flipped space of padding, or a letter of a name
+    EXPECT_GT(headerRefused, 0);
 }
 
 }  // namespace
