@@ -10,7 +10,7 @@ PACKAGES=(cmake ninja-build g++ pkg-config ccache
           libeigen3-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
-          xvfb xauth clang-format)
+          xvfb xauth clang-format python3-numpy)
 
 install_missing() {
     local missing=()
