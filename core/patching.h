@@ -37,6 +37,9 @@ class ActivationPatcher {
     ActivationPatcher(std::shared_ptr<const Model> model, std::span<const int> clean,
                       std::span<const int> corrupt);
     ~ActivationPatcher();
+    // the forward pass's hooks point at this object
+    ActivationPatcher(const ActivationPatcher&) = delete;
+    ActivationPatcher& operator=(const ActivationPatcher&) = delete;
 
     int length() const { return T_; }
     int firstDifference() const { return d_; }                      // T when the prompts are equal
