@@ -15,7 +15,8 @@ PACKAGES=(cmake ninja-build g++ pkg-config ccache
           libeigen3-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
-          xvfb xauth clang-format desktop-file-utils appstream clang libclang-rt-dev libomp-dev)
+          xvfb xauth clang-format desktop-file-utils appstream clang libclang-rt-dev libomp-dev
+          python3-numpy)
 
 install_missing() {
     local missing=()

@@ -17,6 +17,8 @@ Command addInfoCommand(CLI::App& app);
 Command addTokenizeCommand(CLI::App& app);
 Command addRunCommand(CLI::App& app);
 Command addGenerateCommand(CLI::App& app);
+Command addHeadsCommand(CLI::App& app);
+Command addPatchCommand(CLI::App& app);
 #ifdef TSCOPE_HAVE_DOWNLOAD
 Command addDownloadCommand(CLI::App& app);
 #endif

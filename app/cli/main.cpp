@@ -23,8 +23,9 @@ void checkSubcommandName(int argc, char** argv, const std::vector<tscope::cli::C
     if (argc < 2 || argv[1][0] == '-') return;
     for (const auto& command : commands)
         if (command.app->check_name(argv[1])) return;
-    throw CLI::ValidationError(std::string("unknown subcommand '") + argv[1] +
-                               "' (expected info, tokenize, run, generate or download)");
+    throw CLI::ValidationError(
+        std::string("unknown subcommand '") + argv[1] +
+        "' (expected info, tokenize, run, generate, heads, patch or download)");
 }
 
 int runCli(int argc, char** argv) {
@@ -39,6 +40,7 @@ int runCli(int argc, char** argv) {
     std::vector<tscope::cli::Command> commands = {
         tscope::cli::addInfoCommand(app),     tscope::cli::addTokenizeCommand(app),
         tscope::cli::addRunCommand(app),      tscope::cli::addGenerateCommand(app),
+        tscope::cli::addHeadsCommand(app),    tscope::cli::addPatchCommand(app),
 #ifdef TSCOPE_HAVE_DOWNLOAD
         tscope::cli::addDownloadCommand(app),
 #endif

@@ -7,6 +7,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "app/cli/json_out.h"
+#include "core/ablation.h"
 #include "core/error.h"
 #include "core/forward.h"
 #include "core/logit_lens.h"
@@ -27,8 +28,20 @@ struct RunArgs {
     bool listTensors = false;
     bool truncateLeft = false;
     int threads = 0;
-    std::vector<std::string> dumps;  // NAME=FILE.npy
+    std::vector<std::string> dumps;     // NAME=FILE.npy
+    std::optional<std::string> ablate;  // L.H,L.H
+    std::string ablateMode = "zero";
 };
+
+// --ablate L.H,… [--ablate-mode zero|mean]: hooks that remove those heads from every output.
+json applyAblation(const RunArgs& args, const std::shared_ptr<const Model>& model,
+                   const std::vector<int>& ids, ForwardOptions& options) {
+    const Ablation ablation{parseHeadList(*args.ablate), {}, parseAblationMode(args.ablateMode)};
+    options.hooks = ablationHooks(model, ids, ablation);
+    json heads = json::array();
+    for (const HeadRef& h : ablation.heads) heads.push_back({h.layer, h.head});
+    return {{"heads", heads}, {"mode", args.ablateMode}};
+}
 
 std::span<const float> lastLogits(const Capture& capture) {
     return {capture.logitsLast().data(), size_t(capture.logitsLast().size())};
@@ -149,6 +162,7 @@ json run(const RunArgs& args) {
     options.capture.logsumexpAll = true;
     options.overflow = args.truncateLeft ? OverflowPolicy::TruncateLeft : OverflowPolicy::Refuse;
     options.threads = args.threads;
+    const json ablated = args.ablate ? applyAblation(args, model, ids, options) : json();
     Forward forward(model, options);
     forward.append(ids);
     const Capture capture = forward.capture();
@@ -157,6 +171,7 @@ json run(const RunArgs& args) {
     json out;
     out["tokens"] = forward.tokens();
     out["T"] = T;
+    if (args.ablate) out["ablated"] = ablated;
     if (tokenizer) out["token_text"] = tokenTexts(tokenizer.get(), forward.tokens());
     if (forward.length() < int(ids.size()))
         out["truncated_left"] = int(ids.size()) - forward.length();
@@ -198,6 +213,13 @@ Command addRunCommand(CLI::App& app) {
         ->allow_extra_args(false);
     cmd->add_flag("--truncate-left", args->truncateLeft,
                   "keep the last n_positions tokens of a longer prompt instead of refusing it");
+    auto* ablate = cmd->add_option("--ablate", args->ablate,
+                                   "remove these heads from the model, e.g. 5.1,7.10 (every "
+                                   "output then describes the ablated model)");
+    cmd->add_option("--ablate-mode", args->ablateMode,
+                    "zero: the head's output is 0; mean: its mean over the prompt's positions")
+        ->capture_default_str()
+        ->needs(ablate);
     cmd->add_option("--threads", args->threads, "worker threads (0 = all cores)")
         ->capture_default_str();
     return {cmd, [args] { return run(*args); }};

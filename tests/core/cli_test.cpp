@@ -17,12 +17,14 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.h"
 #include "core/forward.h"
 #include "core/logit_lens.h"
 #include "core/model.h"
 #include "core/safetensors.h"
 #include "core/sampling.h"
 #include "core/tokenizer.h"
+#include "model_files_util.h"
 
 extern char** environ;
 
@@ -33,76 +35,17 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using tscope::testing::CliResult;
+using tscope::testing::expectOneLineError;
+using tscope::testing::readFile;
+using tscope::testing::runCli;
+using tscope::testing::TempDir;
 
 const fs::path kModelDir = fs::path(TSCOPE_FIXTURES) / "tiny-gpt2";
 const fs::path kBundledTokenizer = fs::path(TSCOPE_SOURCE_DIR) / "resources/gpt2-tokenizer";
 
 // Fixture tolerances (tests/fixtures/tiny-gpt2/README.md).
 constexpr double kLogitTol = 1e-4, kAttentionTol = 1e-5, kResidualTol = 1e-4;
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// A fresh directory under the test temp dir, removed at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "tscope-cli-test-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
-struct CliResult {
-    int exitCode = -1;
-    std::string out, err;
-    json document() const { return json::parse(out); }
-};
-
-// Runs tscope-cli with the given arguments and standard input; stdout and stderr go to files so
-// large outputs cannot dead-lock on a pipe.
-CliResult runCli(const std::vector<std::string>& args, const std::string& input = "") {
-    TempDir tmp;
-    const fs::path in = tmp.path() / "stdin", out = tmp.path() / "stdout",
-                   err = tmp.path() / "stderr";
-    std::ofstream(in, std::ios::binary) << input;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    std::vector<std::string> argvStrings = {TSCOPE_CLI};
-    argvStrings.insert(argvStrings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : argvStrings) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, TSCOPE_CLI, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    CliResult result;
-    if (rc != 0) {
-        result.err = std::string("posix_spawn failed: ") + std::strerror(rc);
-        return result;
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = readFile(out);
-    result.err = readFile(err);
-    return result;
-}
 
 const json& expected() {
     static const json doc = json::parse(readFile(kModelDir / "expected.json"));
@@ -129,15 +72,6 @@ void expectNear(const json& got, const json& want, double tol, const std::string
     }
     ASSERT_TRUE(got.is_number()) << where << " is " << got.dump();
     EXPECT_NEAR(got.get<double>(), want.get<double>(), tol) << where;
-}
-
-// An error is a non-zero exit code, nothing on stdout and one line on stderr.
-void expectOneLineError(const CliResult& r, const std::string& mentions) {
-    EXPECT_NE(r.exitCode, 0);
-    EXPECT_TRUE(r.out.empty()) << r.out;
-    EXPECT_THAT(r.err, StartsWith("tscope-cli: error: "));
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_THAT(r.err, HasSubstr(mentions));
 }
 
 std::shared_ptr<const Model> fixtureModel() {
