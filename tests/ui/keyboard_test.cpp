@@ -42,8 +42,7 @@ class KeyboardTest : public QObject {
     void cleanup() {
         window_.reset();
         session_.reset();
-        Presentation::instance().setDark(false);
-        Presentation::instance().setZoom(1.0);
+        restoreDefaultLook();
     }
 
     void opensOnTheFirstStage() {

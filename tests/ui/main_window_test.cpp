@@ -48,8 +48,7 @@ class MainWindowTest : public QObject {
     void cleanup() {
         window_.reset();
         session_.reset();
-        Presentation::instance().setDark(false);
-        Presentation::instance().setZoom(1.0);
+        restoreDefaultLook();
     }
 
     void everyViewRenders() {

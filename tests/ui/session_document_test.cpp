@@ -55,10 +55,7 @@ class SessionDocumentTest : public QObject {
 
   private slots:
     void initTestCase() { prepareApplication(); }
-    void cleanup() {
-        Presentation::instance().setDark(false);
-        Presentation::instance().setZoom(1.0);
-    }
+    void cleanup() { restoreDefaultLook(); }
 
     void roundTripGivesTheSameTokensAndProbabilities() {
         QTemporaryDir dir;

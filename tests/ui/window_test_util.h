@@ -22,6 +22,12 @@ inline void prepareApplication() {
     Presentation::instance().apply();
 }
 
+// Back to the light theme at 100 %, so a test that switched them leaves no trace for the next.
+inline void restoreDefaultLook() {
+    Presentation::instance().setDark(false);
+    Presentation::instance().setZoom(1.0);
+}
+
 // A shown, active main window that neither writes settings nor shrinks to the virtual screen.
 inline std::unique_ptr<MainWindow> makeWindow(Session& session, QSize size = QSize(1280, 720)) {
     auto window = std::make_unique<MainWindow>(&session);
