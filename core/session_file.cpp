@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace tscope {
 
@@ -147,11 +148,13 @@ void readSampling(const Reader& r, SessionFile& s) {
 }
 
 SessionToken readToken(const Reader& r) {
-    r.onlyFields({"id", "forced", "prob"});
+    r.onlyFields({"id", "forced", "greedy", "prob"});
     if (!r.has("id")) r.fail("id", "is missing");
     SessionToken token;
     token.id = int(r.integer("id", 0, 0, kMaxVocabId));
     token.forced = r.boolean("forced", false);
+    token.greedy = r.boolean("greedy", false);
+    if (token.forced && token.greedy) r.fail("greedy", "cannot be true for a forced token");
     token.prob = float(r.number("prob", 0.0, 0.0, 1.0));
     return token;
 }
@@ -230,21 +233,7 @@ SessionFile parseSessionFile(const std::string& jsonText, const std::string& fil
 }
 
 SessionFile readSessionFile(const std::filesystem::path& path) {
-    const std::string name = path.string();
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::exists(status)) throw Error(name + ": no such file");
-    if (!std::filesystem::is_regular_file(status)) throw Error(name + ": not a regular file");
-    const uintmax_t size = std::filesystem::file_size(path, ec);
-    if (ec) throw Error(name + ": cannot read its size (" + ec.message() + ")");
-    if (size > kMaxSessionFileBytes)
-        throw Error(name + ": " + std::to_string(size) + " bytes is too large for a session file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(name + ": cannot open the file");
-    std::string text(size_t(size), '\0');
-    in.read(text.data(), std::streamsize(size));
-    if (!in) throw Error(name + ": read error");
-    return parseSessionFile(text, name);
+    return parseSessionFile(readRegularFile(path, kSessionFile), path.string());
 }
 
 std::string formatSessionFile(const SessionFile& s) {
@@ -254,7 +243,8 @@ std::string formatSessionFile(const SessionFile& s) {
     if (!s.weightsSha256.empty()) model["sha256"] = s.weightsSha256;
     json generated = json::array();
     for (const SessionToken& t : s.generated)
-        generated.push_back({{"id", t.id}, {"forced", t.forced}, {"prob", t.prob}});
+        generated.push_back(
+            {{"id", t.id}, {"forced", t.forced}, {"greedy", t.greedy}, {"prob", t.prob}});
     json notes = json::object();
     for (const auto& [stage, text] : s.notes) notes[std::to_string(stage)] = text;
     const json root = {

@@ -14,12 +14,12 @@
 namespace tscope {
 
 constexpr int kSessionFormatVersion = 1;
-constexpr uint64_t kMaxSessionFileBytes = 4u << 20;  // a session is text; 4 MiB is generous
 
 struct SessionToken {
     int id = 0;
     bool forced = false;  // chosen by the presenter (what-if) rather than sampled
-    float prob = 0;       // probability it had when it was appended (for checking a replay)
+    float prob = 0;       // probability it had when it was appended (kept by a replay)
+    bool greedy = false;  // the argmax step, which draws nothing from the random generator
 };
 
 struct SessionFile {
@@ -43,7 +43,8 @@ struct SessionFile {
 
 // Parses a session from JSON text; `fileName` only names the file in error messages.
 SessionFile parseSessionFile(const std::string& jsonText, const std::string& fileName);
-// Reads a file: refuses non-regular files and files over kMaxSessionFileBytes.
+// Reads a file through readRegularFile: refuses non-regular files (a FIFO does not block) and
+// files over kSessionFile.maxBytes (core/file_io.h).
 SessionFile readSessionFile(const std::filesystem::path& path);
 // Pretty-printed JSON with every field, readable and diffable.
 std::string formatSessionFile(const SessionFile& session);

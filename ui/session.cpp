@@ -230,10 +230,12 @@ void prefill(Engine& engine, const std::string& prompt, const JobControl& contro
     engine.promptTokens = int(engine.tokens.size());
 }
 
-// Appends one token to the sequence (KV cache: only the new position runs).
-void appendToken(Engine& engine, int id, float prob, bool forced, const JobControl& control) {
+// Appends one token to the sequence (KV cache: only the new position runs). `info` says which
+// token and how it was chosen; its text span is filled in here.
+void appendToken(Engine& engine, TokenInfo info, const JobControl& control) {
+    const int id = info.id;
     engine.forward->append(std::span<const int>(&id, 1), control.progress(false));
-    TokenInfo info{.id = id, .generated = true, .prob = prob, .forced = forced};
+    info.generated = true;
     info.byteBegin = engine.text.size();
     engine.text += tokenBytes(*engine.model, id);
     info.byteEnd = engine.text.size();
@@ -269,6 +271,68 @@ void redoTo(Engine& engine, int length, const JobControl& control) {
         engine.tokens.push_back(info);
     }
     engine.future.erase(engine.future.begin(), engine.future.begin() + long(count));
+}
+
+// A model and its engine, loaded but not yet installed, so a failure changes nothing.
+struct LoadedModel {
+    std::shared_ptr<const Model> model;
+    std::unique_ptr<Forward> forward;
+    bool bundledTokenizer = false;
+};
+
+LoadedModel loadEngine(const QString& directory, Engine& engine) {
+    LoadedModel loaded;
+    loaded.model = loadWithTokenizer(directory, engine, &loaded.bundledTokenizer);
+    ForwardOptions options;
+    options.capture.level = CaptureLevel::Residual;
+    // for a tiny model a thread team costs more than it saves, more so on a busy CPU
+    options.threads = loaded.model->weights.parameterCount < kSmallModel ? 1 : 0;
+    loaded.forward = std::make_unique<Forward>(loaded.model, options);
+    return loaded;
+}
+
+// The new model replaces the old one, with an empty sequence.
+void install(Engine& engine, LoadedModel loaded) {
+    engine.model = std::move(loaded.model);
+    engine.usesBundled = loaded.bundledTokenizer;
+    engine.forward = std::move(loaded.forward);
+    engine.tokens.clear();
+    engine.future.clear();
+    engine.text.clear();
+    engine.promptTokens = 0;
+}
+
+// A saved sequence must fit the model it is replayed on; checked before anything changes.
+void checkReplay(const Model& model, const std::string& prompt,
+                 const std::vector<TokenInfo>& generated) {
+    const size_t promptTokens = tokenize(model, prompt).size();
+    const int vocab = model.config.vocab_size, context = model.config.n_positions;
+    if (!generated.empty() && promptTokens == 0)
+        throw Error("the session has generated tokens but an empty prompt");
+    if (promptTokens + generated.size() > size_t(context))
+        throw Error("the session has " + std::to_string(promptTokens + generated.size()) +
+                    " tokens, but this model's context holds only " + std::to_string(context));
+    for (size_t i = 0; i < generated.size(); ++i)
+        if (generated[i].id < 0 || generated[i].id >= vocab)
+            throw Error("generated token " + std::to_string(i + 1) + " (id " +
+                        std::to_string(generated[i].id) + ") is outside this model's vocabulary (" +
+                        std::to_string(vocab) + " tokens)");
+}
+
+// Appends the stored tokens as they are. A sampled token costs the generator one draw, as it
+// did when it was sampled (whatever the settings were then), so the generator ends where the
+// original's did; the draw itself is not used.
+void replayTokens(Engine& engine, const Replay& replay, const JobControl& control) {
+    for (const TokenInfo& stored : replay.generated) {
+        control.throwIfCancelled();
+        const std::span<const float> logits = lastLogits(engine);
+        if (!stored.forced && !stored.greedy) sampleNext(logits, replay.sampling, engine.rng);
+        TokenInfo token{
+            .id = stored.id, .prob = stored.prob, .forced = stored.forced, .greedy = stored.greedy};
+        if (!(token.prob > 0))  // not recorded: what it has under the replay's settings
+            token.prob = nextTokenDistribution(logits, replay.sampling)[size_t(stored.id)];
+        appendToken(engine, token, control);
+    }
 }
 
 }  // namespace
@@ -385,19 +449,7 @@ void Session::openModel(const QString& directory) {
     const std::string prompt = prompt_.toStdString();
     const quint64 seed = seed_;
     submit({"Loading model", true, [directory, prompt, seed](Engine& e, const JobControl& c) {
-                bool bundled = false;
-                std::shared_ptr<const Model> model = loadWithTokenizer(directory, e, &bundled);
-                e.model = model;
-                e.usesBundled = bundled;
-                ForwardOptions options;
-                options.capture.level = CaptureLevel::Residual;
-                // for a tiny model a thread team costs more than it saves, more so on a busy CPU
-                options.threads = model->weights.parameterCount < kSmallModel ? 1 : 0;
-                e.forward = std::make_unique<Forward>(model, options);
-                e.tokens.clear();
-                e.future.clear();
-                e.text.clear();
-                e.promptTokens = 0;
+                install(e, loadEngine(directory, e));
                 e.rng = Rng(seed);
                 try {
                     prefill(e, prompt, c);
@@ -407,6 +459,38 @@ void Session::openModel(const QString& directory) {
                 }
                 c.publish(e, true);
             }});
+}
+
+void Session::replay(const Replay& r) {
+    submit({"Replaying the session", true, [this, r](Engine& e, const JobControl& c) {
+                LoadedModel loaded;
+                if (!r.modelDirectory.isEmpty()) loaded = loadEngine(r.modelDirectory, e);
+                const bool newModel = loaded.model != nullptr;
+                if (!newModel) requireModel(e);
+                const std::string prompt = r.prompt.toStdString();
+                checkReplay(newModel ? *loaded.model : *e.model, prompt, r.generated);
+                if (newModel) install(e, std::move(loaded));
+                try {
+                    prefill(e, prompt, c);
+                    e.rng = Rng(r.seed);
+                    replayTokens(e, r, c);
+                } catch (...) {
+                    if (newModel) c.publish(e, true);
+                    throw;
+                }
+                QMetaObject::invokeMethod(
+                    this, [this, r] { adoptReplaySettings(r); }, Qt::QueuedConnection);
+                c.publish(e, newModel);
+            }});
+}
+
+// The replay's prompt, seed and settings, once its tokens are back (GUI thread). The engine's
+// generator is already where the replay left it, so the seed is not re-applied.
+void Session::adoptReplaySettings(const Replay& r) {
+    prompt_ = r.prompt;
+    seed_ = r.seed;
+    sampling_ = r.sampling;
+    emit samplingChanged();
 }
 
 void Session::setPrompt(const QString& text) {
@@ -427,7 +511,7 @@ void Session::step() {
                 requireTokens(e);
                 requireRoom(e, 1);
                 const SampledToken next = sampleNext(lastLogits(e), settings, e.rng);
-                appendToken(e, next.id, next.prob, false, c);
+                appendToken(e, {.id = next.id, .prob = next.prob}, c);
                 c.publish(e);
             }});
 }
@@ -439,7 +523,7 @@ void Session::greedyStep() {
                 requireRoom(e, 1);
                 const int id = topIndices(lastLogits(e), 1).front();
                 const float prob = nextTokenDistribution(lastLogits(e), settings)[size_t(id)];
-                appendToken(e, id, prob, false, c);
+                appendToken(e, {.id = id, .prob = prob, .greedy = true}, c);
                 c.publish(e);
             }});
 }
@@ -454,7 +538,7 @@ void Session::generate(int steps) {
                         c.throwIfCancelled();
                         requireRoom(e, 1);
                         const SampledToken next = sampleNext(lastLogits(e), settings, e.rng);
-                        appendToken(e, next.id, next.prob, false, c);
+                        appendToken(e, {.id = next.id, .prob = next.prob}, c);
                         shown = i + 1 < steps && c.publishIfIdle(e);
                         c.report(i + 1, steps);
                     }
@@ -474,7 +558,7 @@ void Session::forceToken(int id) {
                 if (id < 0 || id >= e.model->config.vocab_size)
                     throw Error("token id " + std::to_string(id) + " is outside the vocabulary");
                 const float prob = nextTokenDistribution(lastLogits(e), settings)[size_t(id)];
-                appendToken(e, id, prob, true, c);
+                appendToken(e, {.id = id, .prob = prob, .forced = true}, c);
                 c.publish(e);
             }});
 }

@@ -24,6 +24,17 @@ struct TokenInfo {
     size_t byteEnd = 0;
     float prob = 0;       // probability it had when sampled (generated tokens only)
     bool forced = false;  // chosen by clicking a bar (what-if) rather than sampled
+    bool greedy = false;  // the argmax step: drew nothing from the random generator
+};
+
+// A saved sequence to reproduce exactly (a .tscope session): the prompt, the generator and
+// settings it started from, and every token appended after the prompt with how it was chosen.
+struct Replay {
+    QString modelDirectory;  // load this model first; empty = keep the loaded one
+    QString prompt;
+    quint64 seed = 42;
+    SamplingSettings sampling;
+    std::vector<TokenInfo> generated;  // id, forced/greedy and prob are used
 };
 
 // Everything a view needs to draw one state of the sequence. Immutable once published.
@@ -74,8 +85,15 @@ class Session : public QObject {
     void greedyStep();                         // argmax token
     void generate(int steps);                  // N steps, cancellable, a snapshot after each
     void forceToken(int id);                   // append this token instead (what-if)
-    void back();                               // undo the last appended token
-    void goToLength(int length);               // back to any earlier step (>= prompt length)
+    // Reproduces a saved sequence: runs the prompt, then appends the stored tokens as they are
+    // (never re-drawn), each keeping its sampled/forced/greedy mark and stored probability;
+    // the generator draws once for every sampled token, as it did then, so the next step
+    // continues exactly as the original would have. Token ids and the length are checked
+    // against the model before anything changes: on failure the session stays as it was. On
+    // success the prompt, seed and sampling settings become the replay's.
+    void replay(const Replay& replay);
+    void back();                  // undo the last appended token
+    void goToLength(int length);  // back to any earlier step (>= prompt length)
     void cancel();
     void setTemperature(double t);
     void setTopK(int k);
@@ -102,6 +120,7 @@ class Session : public QObject {
     void finish(const QString& error, bool cancelled);
     void publish(std::shared_ptr<const Snapshot> snapshot, bool newModel);
     void clampSelection();
+    void adoptReplaySettings(const Replay& replay);
 
     std::unique_ptr<Worker> worker_;
     int pending_ = 0;  // jobs queued or running (GUI thread only)

@@ -209,7 +209,10 @@ QLabel* mutedLabel(QWidget* parent) {
 }
 
 QString sourceOf(const TokenInfo& token) {
-    return !token.generated ? "prompt" : token.forced ? "forced" : "sampled";
+    return !token.generated ? "prompt"
+           : token.forced   ? "forced"
+           : token.greedy   ? "greedy"
+                            : "sampled";
 }
 
 }  // namespace

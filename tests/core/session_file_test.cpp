@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/file_io.h"
 
 namespace tscope {
 namespace {
@@ -27,7 +28,7 @@ SessionFile example() {
     s.temperature = 0.75f;
     s.topK = 40;
     s.topP = 0.9f;
-    s.generated = {{11, false, 0.25f}, {262, true, 0.5f}};
+    s.generated = {{11, false, 0.25f}, {262, true, 0.5f}, {13, false, 0.75f, true}};
     s.contextCap = 7;
     s.stage = 4;
     s.layer = 2;
@@ -67,11 +68,13 @@ TEST(SessionFile, RoundTripKeepsEveryField) {
     EXPECT_FLOAT_EQ(b.temperature, a.temperature);
     EXPECT_EQ(b.topK, a.topK);
     EXPECT_FLOAT_EQ(b.topP, a.topP);
-    ASSERT_EQ(b.generated.size(), 2u);
+    ASSERT_EQ(b.generated.size(), 3u);
     EXPECT_EQ(b.generated[1].id, 262);
     EXPECT_TRUE(b.generated[1].forced);
     EXPECT_FALSE(b.generated[0].forced);
-    EXPECT_FLOAT_EQ(b.generated[0].prob, 0.25f);
+    EXPECT_FALSE(b.generated[0].greedy);
+    EXPECT_TRUE(b.generated[2].greedy);
+    EXPECT_EQ(b.generated[0].prob, 0.25f);  // exactly: a replay keeps the stored probability
     EXPECT_EQ(b.contextCap, 7);
     EXPECT_EQ(b.stage, 4);
     EXPECT_EQ(b.layer, 2);
@@ -119,6 +122,9 @@ TEST(SessionFile, InvalidFieldsAreNamed) {
     j["generated"] = json::array({{{"forced", true}}});
     EXPECT_THAT(parseError(j), HasSubstr("generated[0].id\" is missing"));
     j = minimal();
+    j["generated"] = json::array({{{"id", 5}, {"forced", true}, {"greedy", true}}});
+    EXPECT_THAT(parseError(j), HasSubstr("generated[0].greedy"));
+    j = minimal();
     j["presenter"] = {{"notes", {{"abc", "x"}}}};
     EXPECT_THAT(parseError(j), HasSubstr("presenter.notes.abc"));
     j = minimal();
@@ -154,14 +160,20 @@ TEST(SessionFile, FilesAreWrittenAndReadBack) {
     EXPECT_THROW(readSessionFile(dir / "missing.tscope"), Error);
     {
         std::ofstream big(dir / "big.tscope", std::ios::binary);
-        big << std::string(kMaxSessionFileBytes + 1, ' ');
+        big << std::string(kSessionFile.maxBytes + 1, ' ');
     }
     try {
         readSessionFile(dir / "big.tscope");
         FAIL();
     } catch (const Error& e) {
-        EXPECT_THAT(e.what(), HasSubstr("too large"));
+        EXPECT_THAT(e.what(), HasSubstr("a session file larger than"));
     }
+    {  // just under the cap: valid JSON padded with trailing whitespace is read
+        const std::string text = formatSessionFile(example());
+        std::ofstream padded(dir / "padded.tscope", std::ios::binary);
+        padded << text << std::string(kSessionFile.maxBytes - text.size(), ' ');
+    }
+    EXPECT_EQ(readSessionFile(dir / "padded.tscope").prompt, example().prompt);
     std::filesystem::remove_all(dir);
 }
 

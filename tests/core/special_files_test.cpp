@@ -1,7 +1,7 @@
 // Files that are not regular files, or are far too large, named as a model's config, weights or
-// tokenizer: each is refused at once with a tscope::Error naming the file and what it is. A
-// regression here used to hang (a FIFO waits for a writer, /dev/zero never ends), so these tests
-// would then block until CTest's timeout rather than fail fast.
+// tokenizer (or as a session file): each is refused at once with a tscope::Error naming the file
+// and what it is. A regression here used to hang (a FIFO waits for a writer, /dev/zero never ends),
+// so these tests would then block until CTest's timeout rather than fail fast.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -17,6 +17,7 @@
 #include "core/file_io.h"
 #include "core/model.h"
 #include "core/safetensors.h"
+#include "core/session_file.h"
 #include "core/tokenizer.h"
 #include "model_files_util.h"
 
@@ -123,6 +124,7 @@ TEST(SpecialFiles, EachReaderRefusesAFifoOnItsOwn) {
     EXPECT_THAT([&] { SafetensorsFile::open(dir / "pipe"); }, refused);
     EXPECT_THAT([&] { Tokenizer::load(dir / "pipe", kTokenizerDir / "merges.txt"); }, refused);
     EXPECT_THAT([&] { Tokenizer::load(kTokenizerDir / "vocab.json", dir / "pipe"); }, refused);
+    EXPECT_THAT([&] { readSessionFile(dir / "pipe"); }, refused);
 }
 
 TEST(SizeCaps, ConfigJustOverTheCapIsRefusedAndJustUnderIsRead) {

@@ -57,6 +57,8 @@ class SessionDocumentTest : public QObject {
     void initTestCase() { prepareApplication(); }
     void cleanup() { restoreDefaultLook(); }
 
+    // The temperature changes between steps, so re-sampling with the saved (last) settings
+    // would draw other tokens: only a replay that feeds the stored tokens passes.
     void roundTripGivesTheSameTokensAndProbabilities() {
         QTemporaryDir dir;
         const QString path = dir.path() + "/demo.tscope";
@@ -67,6 +69,8 @@ class SessionDocumentTest : public QObject {
         a.session.generate(3);
         QVERIFY(a.session.waitUntilIdle());
         a.session.forceToken(262);
+        a.session.greedyStep();
+        a.session.setTemperature(0.8);
         a.session.step();
         QVERIFY(a.session.waitUntilIdle());
         a.session.selectLayer(1);
@@ -83,14 +87,20 @@ class SessionDocumentTest : public QObject {
         auto x = a.session.snapshot(), y = b.session.snapshot();
         QCOMPARE(y->ids(), x->ids());
         QCOMPARE(y->promptTokens, x->promptTokens);
+        QCOMPARE(y->text, x->text);
         for (int t = x->promptTokens; t < x->length(); ++t) {
             QCOMPARE(y->tokens[size_t(t)].forced, x->tokens[size_t(t)].forced);
+            QCOMPARE(y->tokens[size_t(t)].greedy, x->tokens[size_t(t)].greedy);
             QCOMPARE(y->tokens[size_t(t)].prob, x->tokens[size_t(t)].prob);
         }
-        QVERIFY(x->tokens[size_t(x->length() - 2)].forced);
-        QCOMPARE(b.session.distribution(), a.session.distribution());
+        QVERIFY(x->tokens[size_t(x->length() - 3)].forced);
+        QVERIFY(x->tokens[size_t(x->length() - 2)].greedy);
+        QCOMPARE(differenceBetween(y->capture, x->capture), QString());  // every number
+        for (int t = x->promptTokens - 1; t < x->length(); ++t)
+            QCOMPARE(b.session.distributionAt(t), a.session.distributionAt(t));
         QCOMPARE(b.session.seed(), quint64(7));
-        QCOMPARE(b.session.sampling().temperature, 1.5f);
+        QCOMPARE(b.session.sampling().temperature, 0.8f);
+        QCOMPARE(b.session.prompt(), a.session.prompt());
         QCOMPARE(b.session.selectedLayer(), 1);
         QCOMPARE(b.session.selectedHead(), 2);
         QCOMPARE(b.window.presenter()->contextCap(), 12);
@@ -98,9 +108,17 @@ class SessionDocumentTest : public QObject {
         QCOMPARE(b.window.presenter()->notes(6), QString("Turn it up"));
         QVERIFY(Presentation::instance().dark());
         QCOMPARE(SessionDocument::recentSessions().front(), QFileInfo(path).absoluteFilePath());
+
+        // the generator continues where the original's was: the next draws are the same
+        a.session.generate(3);
+        b.session.generate(3);
+        QVERIFY(a.session.waitUntilIdle() && b.session.waitUntilIdle());
+        QCOMPARE(b.session.snapshot()->ids(), a.session.snapshot()->ids());
     }
 
-    void anEditedSampledTokenIsForced() {
+    // A hand-edited file: the stored tokens are kept as sampled ones (not re-drawn, not marked
+    // forced), and a missing probability is what the token has under the saved settings.
+    void anEditedSampledTokenIsReplayedAsSaved() {
         QTemporaryDir dir;
         const QString path = dir.path() + "/edited.tscope";
         App a;
@@ -110,39 +128,76 @@ class SessionDocumentTest : public QObject {
         writeSessionFile(file, path.toStdString());
         App b;
         QCOMPARE(b.open(path), QString());
-        const std::vector<int> ids = b.session.snapshot()->ids();
-        QCOMPARE(ids[ids.size() - 2], 100);
-        QCOMPARE(ids.back(), 200);
+        auto s = b.session.snapshot();
+        const int last = s->length() - 1;
+        QCOMPARE(s->ids()[size_t(last - 1)], 100);
+        QCOMPARE(s->ids()[size_t(last)], 200);
+        QVERIFY(!s->tokens[size_t(last)].forced);
+        QCOMPARE(s->tokens[size_t(last)].prob, b.session.distributionAt(last - 1)[200]);
+        QVERIFY(s->tokens[size_t(last)].prob > 0);
     }
 
     void badFilesLeaveTheAppAsItWas() {
         QTemporaryDir dir;
         App a;
         QVERIFY(openFixture(a.session));
+        a.session.setSeed(5);
+        a.session.setTemperature(1.25);
+        a.session.generate(2);
+        QVERIFY(a.session.waitUntilIdle());
+        a.window.presenter()->setPosition({2, 0});
         const std::vector<int> before = a.session.snapshot()->ids();
-        SessionFile file = a.document().current();
+        const auto unchanged = [&a, &before] {
+            a.session.waitUntilIdle();  // false after a refused replay: that job failed
+            QCOMPARE(a.session.snapshot()->ids(), before);
+            QCOMPARE(a.session.prompt(), kPrompt);
+            QCOMPARE(a.session.seed(), quint64(5));
+            QCOMPARE(a.session.sampling().temperature, 1.25f);
+            QCOMPARE(a.window.presenter()->position().stage, 2);
+            QVERIFY(!Presentation::instance().dark());
+        };
+        const SessionFile good = a.document().current();
+        SessionFile file = good;
+        file.prompt = "Something else";
+        file.seed = 9;
+        file.temperature = 0.5f;
+        file.stage = 7;
+        file.dark = true;
 
         const QString missing = dir.path() + "/missing.tscope";
-        file.modelPath = "/nowhere/model";
-        file.modelName = "no-such-model";
-        writeSessionFile(file, missing.toStdString());
+        SessionFile noModel = file;
+        noModel.modelPath = "/nowhere/model";
+        noModel.modelName = "no-such-model";
+        writeSessionFile(noModel, missing.toStdString());
         QVERIFY(a.open(missing).contains("not installed"));
+        unchanged();
 
         const QString other = dir.path() + "/other.tscope";
-        file = a.document().current();
-        file.weightsSha256 = std::string(64, '0');
-        file.prompt = "Something else";
-        writeSessionFile(file, other.toStdString());
+        SessionFile otherWeights = file;
+        otherWeights.weightsSha256 = std::string(64, '0');
+        writeSessionFile(otherWeights, other.toStdString());
         QVERIFY(a.open(other).contains("other weights"));
+        unchanged();
 
         const QString broken = dir.path() + "/broken.tscope";
         writeText(broken, "{\"format\": \"tscope-session\", \"version\": 1, \"prompt\": 3}");
         QVERIFY(a.open(broken).contains("broken.tscope"));
         QVERIFY(a.open(dir.path()).contains("not a regular file"));
+        unchanged();
 
-        QVERIFY(a.session.waitUntilIdle());
-        QCOMPARE(a.session.snapshot()->ids(), before);
-        QCOMPARE(a.session.prompt(), kPrompt);
+        // well-formed, right model, but tokens this model cannot take: refused by the replay
+        const QString outside = dir.path() + "/outside.tscope";
+        SessionFile badId = file;
+        badId.generated = {{11, false, 0}, {60000, false, 0}};
+        writeSessionFile(badId, outside.toStdString());
+        QVERIFY(a.open(outside).contains("outside this model's vocabulary"));
+        unchanged();
+        const QString tooLong = dir.path() + "/long.tscope";
+        SessionFile longer = file;
+        longer.generated.assign(200, {11, true, 0});
+        writeSessionFile(longer, tooLong.toStdString());
+        QVERIFY(a.open(tooLong).contains("context holds only"));
+        unchanged();
     }
 
     void theShippedExampleOpens() {

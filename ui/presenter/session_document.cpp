@@ -27,6 +27,19 @@ QString bundledModelsDir() {  // <data dir>/models, wherever the app is installe
     return QDir::cleanPath(QString::fromStdString((resources::dataDir() / "models").string()));
 }
 
+// What the Session needs to reproduce the file's sequence.
+Replay replayOf(const SessionFile& file, const QString& modelDirectory) {
+    Replay replay{.modelDirectory = modelDirectory,
+                  .prompt = QString::fromStdString(file.prompt),
+                  .seed = file.seed,
+                  .sampling = {file.temperature, file.topK, file.topP},
+                  .generated = {}};
+    for (const SessionToken& token : file.generated)
+        replay.generated.push_back(
+            {.id = token.id, .prob = token.prob, .forced = token.forced, .greedy = token.greedy});
+    return replay;
+}
+
 }  // namespace
 
 SessionDocument::SessionDocument(Session* session, PresenterView* presenter, QObject* parent)
@@ -67,7 +80,7 @@ SessionFile SessionDocument::current() const {
     if (auto snapshot = session_->snapshot())
         for (int t = snapshot->promptTokens; t < snapshot->length(); ++t) {
             const TokenInfo& token = snapshot->tokens[size_t(t)];
-            f.generated.push_back({token.id, token.forced, token.prob});
+            f.generated.push_back({token.id, token.forced, token.prob, token.greedy});
         }
     f.contextCap = presenter_->contextCap();
     f.stage = presenter_->position().stage + 1;
@@ -111,52 +124,36 @@ QString SessionDocument::open(const QString& path) {
                    "%1: the session was made with other weights than those in %2 "
                    "(sha256 differs)")
             .arg(path, model);
-    remember(path);
     auto loaded = session_->model();
     const bool sameModel =
         loaded && QDir::cleanPath(QString::fromStdString(loaded->directory.string())) == model;
     session_->cancel();
-    session_->setSeed(file.seed);
-    session_->setTemperature(file.temperature);
-    session_->setTopK(file.topK);
-    session_->setTopP(file.topP);
-    session_->setPrompt(QString::fromStdString(file.prompt));
-    if (!sameModel) session_->openModel(model);
-    replay(file);
-    applyView(file);
+    session_->replay(replayOf(file, sameModel ? QString() : model));
+    replaying_ = true;
+    waitForIdle([this, file, path] { afterReplay(file, path); });
     return {};
 }
 
-// Queues the tokens; the Session runs its jobs in order, so they follow the prompt.
-void SessionDocument::replay(const SessionFile& file) {
-    for (const SessionToken& token : file.generated)
-        token.forced ? session_->forceToken(token.id) : session_->step();
-    replaying_ = true;
-    waitForIdle([this, file] { afterReplay(file, false); });
-}
-
-// Checks the replayed tokens against the file; forces the rest from the first difference (once).
-void SessionDocument::afterReplay(const SessionFile& file, bool fixedUp) {
+// Once the replay job has run: the view settings follow only a replay that worked, so a file
+// that fails there (token ids outside the model's vocabulary, too long) changes nothing either.
+void SessionDocument::afterReplay(const SessionFile& file, const QString& path) {
+    replaying_ = false;
     auto snapshot = session_->snapshot();
+    std::vector<int> expected;
+    for (const SessionToken& token : file.generated) expected.push_back(token.id);
     const int prompt = snapshot ? snapshot->promptTokens : 0;
-    size_t same = 0;
-    while (snapshot && same < file.generated.size() && prompt + int(same) < snapshot->length() &&
-           snapshot->tokens[size_t(prompt) + same].id == file.generated[same].id)
-        ++same;
-    if (!fixedUp && snapshot && snapshot->model && same < file.generated.size()) {
-        session_->goToLength(prompt + int(same));
-        for (size_t i = same; i < file.generated.size(); ++i)
-            session_->forceToken(file.generated[i].id);
-        waitForIdle([this, file] { afterReplay(file, true); });
-        return;
-    }
+    const std::vector<int> ids = snapshot ? snapshot->ids() : std::vector<int>{};
+    const bool complete = snapshot && session_->prompt() == QString::fromStdString(file.prompt) &&
+                          std::vector<int>(ids.begin() + prompt, ids.end()) == expected;
+    if (!complete)
+        return emit finished(
+            QString("%1: the session could not be replayed: %2").arg(path, session_->lastError()));
+    remember(path);
     session_->selectLayer(file.layer);
     session_->selectHead(file.head);
     session_->selectPosition(file.position);
-    replaying_ = false;
-    const bool complete = snapshot && same == file.generated.size();
-    emit finished(complete ? QString()
-                           : "the session could not be replayed: " + session_->lastError());
+    applyView(file);
+    emit finished({});
 }
 
 void SessionDocument::waitForIdle(std::function<void()> then) {

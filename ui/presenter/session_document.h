@@ -2,10 +2,10 @@
 // weights' sha256, prompt, seed, sampling, generated tokens, presenter stage, cap and notes,
 // selection, zoom, theme) into a tscope::SessionFile, and replays one: the model is checked
 // before anything changes (missing, or other weights = a clear message, the app stays as it
-// was), then the prompt runs and every generated token is appended again, sampled tokens by
-// sampling with the saved seed and settings, forced ones by forcing them. If a sampled token
-// comes out different (the file was edited by hand), the rest is forced, so the tokens always
-// match the file. The JSON itself is read and validated by core/session_file.
+// was), then Session::replay runs the prompt and appends the stored tokens exactly as saved
+// (sampled, greedy or forced, with their probabilities; the generator advances as it did), so
+// the tokens and every number match the file. The JSON is read and validated by
+// core/session_file.
 #pragma once
 
 #include <QObject>
@@ -42,8 +42,7 @@ class SessionDocument : public QObject {
     void finished(const QString& error);
 
   private:
-    void replay(const SessionFile& file);
-    void afterReplay(const SessionFile& file, bool fixedUp);
+    void afterReplay(const SessionFile& file, const QString& path);
     void waitForIdle(std::function<void()> then);  // once every queued job has run
     void applyView(const SessionFile& file);
     static void remember(const QString& path);
