@@ -40,6 +40,7 @@
 #include "ui/plot_style.h"
 #include "ui/presenter/presenter_console.h"
 #include "ui/presenter/presenter_view.h"
+#include "ui/presenter/screen_plan.h"
 #include "ui/presenter/session_document.h"
 #include "ui/presenter/walkthrough_export.h"
 #include "ui/session.h"
@@ -461,21 +462,23 @@ void MainWindow::enterPresenter() {
     stack_->setCurrentWidget(presenter_);
     presenter_->setFocus();
     // with a second screen: the stages full screen on the projector, the console on this one
-    const QList<QScreen*> screens = QGuiApplication::screens();
-    if (screens.size() < 2) return;
-    QScreen* here = screen();
-    QScreen* projector = screens.front() == here ? screens[1] : screens.front();
-    console_->setGeometry(here->availableGeometry().adjusted(40, 40, -40, -40));
+    const ScreenPlan plan = planScreens(QGuiApplication::screens(), screen());
+    if (!plan.twoScreens()) return;
+    normalGeometry_ = saveGeometry();
+    console_->setScreen(plan.console);
+    console_->setGeometry(plan.console->availableGeometry().adjusted(40, 40, -40, -40));
     console_->show();
     console_->start();
-    setGeometry(projector->geometry());
+    setScreen(plan.audience);
+    setGeometry(plan.audience->geometry());
     showFullScreen();
 }
 
 void MainWindow::leavePresenter() {
-    if (console_->isVisible()) {
+    if (console_->isVisible()) {  // back from the projector to where the window was
         console_->hide();
         showNormal();
+        restoreGeometry(normalGeometry_);
     }
     stack_->setCurrentWidget(normal_);
     menuBar()->show();

@@ -97,6 +97,7 @@ class MainWindow : public QMainWindow {
     QWidget* normal_ = nullptr;
     PresenterView* presenter_ = nullptr;
     PresenterConsole* console_ = nullptr;  // the presenter's window on a second screen
+    QByteArray normalGeometry_;            // where the window was before it went to the projector
     SessionDocument* document_ = nullptr;
     QMenu* recentSessions_ = nullptr;
     QTabWidget* tabs_ = nullptr;

@@ -83,6 +83,12 @@ Matrix attentionScores(const Snapshot& s, int layer, int head) {
     return m;
 }
 
+std::optional<AttentionSteps> attentionSteps(const Snapshot& s, int layer, int head, int position) {
+    if (!validHead(s, layer, head) || !validPosition(s, position) || position >= s.capture.T)
+        return std::nullopt;
+    return tscope::attentionSteps(s.capture, layer, head, position);
+}
+
 float residualNorm(const Snapshot& s, int layer, int position) {
     const float nan = std::numeric_limits<float>::quiet_NaN();
     if (!validPosition(s, position) || position >= s.capture.T) return nan;

@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "core/attention_steps.h"
 #include "core/logit_lens.h"
 
 namespace tscope {
@@ -45,6 +48,10 @@ struct Matrix {
 // q·k/√d (−inf above the diagonal, the causal mask).
 Matrix attentionProbs(const Snapshot& snapshot, int layer, int head);
 Matrix attentionScores(const Snapshot& snapshot, int layer, int head);
+// One head's query, keys, values, scores, weights and output for the query at `position`
+// (core/attention_steps); empty when that layer, head or position is not there.
+std::optional<AttentionSteps> attentionSteps(const Snapshot& snapshot, int layer, int head,
+                                             int position);
 
 // ‖x‖ of the residual stream at `position`: after the embeddings (layer −1) or after block
 // `layer`; NaN when not captured.

@@ -129,16 +129,42 @@ void StagePainter::strip(const QRectF& rect, const std::vector<float>& values, f
     painter_.drawRect(rect);
 }
 
-double StagePainter::numbers(const QRectF& rect, const QString& label,
-                             const std::vector<float>& values, int shown) {
+namespace {
+
+// "[ 0.12  −0.03  …  0.44 ]": the first `shown` and the last two values.
+QString numbersText(const std::vector<float>& values, int shown) {
     QStringList cells;
     const int n = int(values.size());
     const int head = std::min(n, shown);
     for (int i = 0; i < head; ++i) cells << formatValue(values[size_t(i)]);
     if (n > head + 2) cells << "…";
     for (int i = std::max(head, n - 2); i < n; ++i) cells << formatValue(values[size_t(i)]);
-    const QString line = QString("%1[ %2 ]").arg(label, cells.join("  "));
-    return text(rect, line, font(kSmallPx, false, true), foreground());
+    return QString("[ %1 ]").arg(cells.join("  "));
+}
+
+}  // namespace
+
+double StagePainter::numbers(const QRectF& rect, const QString& label,
+                             const std::vector<float>& values, int shown) {
+    return text(rect, label + numbersText(values, shown), font(kSmallPx, false, true),
+                foreground());
+}
+
+double StagePainter::vectorRow(const QRectF& rect, const QString& label,
+                               const std::vector<float>& values, float range,
+                               const QColor& labelColour, int shown) {
+    const QFont mono = font(kSmallPx, false, true);
+    const double height = QFontMetricsF(mono).height();
+    const double labelWidth = rect.width() * 0.24, stripWidth = rect.width() * 0.24;
+    const QRectF row(rect.left(), rect.top(), rect.width(), height);
+    line(QRectF(row.left(), row.top(), labelWidth - px(12), height), label, font(kSmallPx),
+         labelColour, Qt::AlignRight | Qt::AlignVCenter);
+    line(QRectF(row.left() + labelWidth, row.top(), rect.width() - labelWidth - stripWidth - px(12),
+                height),
+         numbersText(values, shown), mono, foreground());
+    strip(QRectF(row.right() - stripWidth, row.top() + height * 0.1, stripWidth, height * 0.8),
+          values, range);
+    return height;
 }
 
 double StagePainter::bars(const QRectF& rect, const QStringList& labels,

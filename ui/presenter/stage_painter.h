@@ -52,6 +52,10 @@ class StagePainter {
     // "label  [ 0.12  −0.03  …  0.44 ]": the first and last few values, monospaced.
     double numbers(const QRectF& rect, const QString& label, const std::vector<float>& values,
                    int shown = 6);
+    // One vector on one line: `label` in a left column, the first and last values as numbers,
+    // and a strip of every value on the right. Returns the height used.
+    double vectorRow(const QRectF& rect, const QString& label, const std::vector<float>& values,
+                     float range, const QColor& labelColour, int shown = 3);
     // Horizontal bars with a label on the left and the value text on the right.
     double bars(const QRectF& rect, const QStringList& labels, const std::vector<float>& values,
                 float axisMax, int highlight, const QStringList& valueTexts);
