@@ -72,7 +72,7 @@ int fail(const QString& message) {
 struct Options {
     QString model, view, screenshot;
     std::optional<QString> prompt;
-    std::optional<int> layer, head, generate;
+    std::optional<int> layer, head, generate, cap;
     bool dark = false;
     std::optional<double> zoom;
     bool present = false;
@@ -126,6 +126,7 @@ QString parse(const QCoreApplication& app, Options& options) {
         {"stage", "Presenter stage to show, 1-9; 4.2 = its second beat.", "N"},
         {"session", "Open a .tscope session file (also accepted as a plain argument).", "FILE"},
         {"size", "Window size for --screenshot, e.g. 1280x720.", "WxH"},
+        {"cap", "Presenter mode stops feeding back at N tokens (0 = the model's context).", "N"},
     });
     parser.addPositionalArgument("session", "A .tscope session file to open.", "[FILE.tscope]");
     parser.process(app);
@@ -144,12 +145,14 @@ QString parse(const QCoreApplication& app, Options& options) {
     options.screenshot = parser.value("screenshot");
     options.dark = parser.isSet("dark");
     bool ok = true;
-    for (const char* name : {"layer", "head", "generate"}) {
+    const std::pair<const char*, std::optional<int>*> numbers[] = {{"layer", &options.layer},
+                                                                   {"head", &options.head},
+                                                                   {"generate", &options.generate},
+                                                                   {"cap", &options.cap}};
+    for (const auto& [name, value] : numbers) {
         if (!parser.isSet(name)) continue;
-        const int value = parser.value(name).toInt(&ok);
-        if (!ok || value < 0) return QString("--%1 needs a number ≥ 0").arg(name);
-        const QString key(name);
-        (key == "layer" ? options.layer : key == "head" ? options.head : options.generate) = value;
+        *value = parser.value(name).toInt(&ok);
+        if (!ok || **value < 0) return QString("--%1 needs a number ≥ 0").arg(name);
     }
     if (parser.isSet("zoom")) {
         const double zoom = parser.value("zoom").toDouble(&ok);
@@ -178,6 +181,7 @@ QString select(MainWindow& window, Session& session, const Options& options) {
                 .arg(model ? model->config.n_head : 0);
         session.selectHead(*options.head);
     }
+    if (options.cap) window.presenter()->setContextCap(*options.cap);  // after a session's cap
     if (options.present) window.enterPresenter();
     if (options.stage) {
         const int stages = window.presenter()->stageCount();
@@ -304,7 +308,8 @@ int main(int argc, char** argv) {
 
     window.show();
     if (!options.session.isEmpty()) window.openSession(options.session);
-    if (!options.view.isEmpty() || options.layer || options.head || options.present) {
+    if (!options.view.isEmpty() || options.layer || options.head || options.present ||
+        options.cap) {
         session.waitUntilIdle();
         if (const QString error = select(window, session, options); !error.isEmpty())
             window.showError(error);

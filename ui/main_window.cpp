@@ -8,6 +8,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
@@ -242,6 +243,7 @@ void MainWindow::createMenus() {
     view->addSeparator();
     addShortcut(view, "&Presenter mode", {QKeySequence(Qt::Key_F5)},
                 [this] { presenting() ? leavePresenter() : enterPresenter(); });
+    view->addAction("Presenter context &cap…", this, [this] { askContextCap(); });
 
     QMenu* help = menuBar()->addMenu("&Help");
     addShortcut(help, "&Keyboard shortcuts", {QKeySequence(Qt::Key_F1)}, [this] { showHelp(); });
@@ -465,18 +467,28 @@ void MainWindow::enterPresenter() {
     const ScreenPlan plan = planScreens(QGuiApplication::screens(), screen());
     if (!plan.twoScreens()) return;
     normalGeometry_ = saveGeometry();
+    normalScreen_ = plan.console;
     console_->setScreen(plan.console);
     console_->setGeometry(plan.console->availableGeometry().adjusted(40, 40, -40, -40));
     console_->show();
     console_->start();
-    setScreen(plan.audience);
+    moveToScreen(plan.audience);
     setGeometry(plan.audience->geometry());
     showFullScreen();
+}
+
+// Hidden while it moves: a screen of another X screen (no Xinerama) recreates the native
+// window, and only a hidden widget maps the new one when shown again.
+void MainWindow::moveToScreen(QScreen* target) {
+    if (!target || target == screen()) return;
+    hide();
+    setScreen(target);
 }
 
 void MainWindow::leavePresenter() {
     if (console_->isVisible()) {  // back from the projector to where the window was
         console_->hide();
+        moveToScreen(normalScreen_);
         showNormal();
         restoreGeometry(normalGeometry_);
     }
@@ -485,6 +497,20 @@ void MainWindow::leavePresenter() {
     generationBar_->show();
     statusBar()->show();
     if (View* view = currentView()) view->setFocus();
+}
+
+// Where feed-back stops in presenter mode (the talk stops at 7 tokens); saved in sessions.
+void MainWindow::askContextCap() {
+    auto model = session_->model();
+    const int context = model ? model->config.n_positions : 1024;
+    bool ok = false;
+    const int cap = QInputDialog::getInt(
+        this, "Presenter context cap",
+        QString("Presenter mode stops feeding back at this many tokens\n(0 = the model's "
+                "context, %1):")
+            .arg(context),
+        std::min(presenter_->contextCap(), context), 0, context, 1, &ok);
+    if (ok) presenter_->setContextCap(cap);
 }
 
 void MainWindow::changeTemperature(int direction) {

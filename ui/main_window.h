@@ -7,6 +7,8 @@
 
 #include <QMainWindow>
 #include <QMap>
+#include <QPointer>
+#include <QScreen>
 #include <functional>
 
 class QAction;
@@ -89,6 +91,8 @@ class MainWindow : public QMainWindow {
     void createSessionMenu(QMenu* file);
     void rebuildRecentSessions();
     void changeTemperature(int direction);
+    void askContextCap();
+    void moveToScreen(QScreen* target);
 
     Session* session_;
     TokensView* tokens_ = nullptr;
@@ -98,6 +102,7 @@ class MainWindow : public QMainWindow {
     PresenterView* presenter_ = nullptr;
     PresenterConsole* console_ = nullptr;  // the presenter's window on a second screen
     QByteArray normalGeometry_;            // where the window was before it went to the projector
+    QPointer<QScreen> normalScreen_;
     SessionDocument* document_ = nullptr;
     QMenu* recentSessions_ = nullptr;
     QTabWidget* tabs_ = nullptr;

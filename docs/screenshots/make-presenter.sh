@@ -17,9 +17,11 @@ shot 1 1-model.png
 shot 2.1 2-prompt.png
 shot 2.2 2-tokens.png
 shot 3 3-embedding.png
-shot 4.1 4-attention-scores.png
-shot 4.2 4-attention-softmax.png
-shot 4.3 4-attention-heads.png
+shot 4.1 4-attention-query-keys.png
+shot 4.2 4-attention-scores.png
+shot 4.3 4-attention-softmax.png
+shot 4.4 4-attention-weighted-sum.png
+shot 4.5 4-attention-heads.png
 shot 5 5-layers.png
 shot 6 6-unembedding.png
 shot 7 7-softmax.png

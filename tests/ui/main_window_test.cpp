@@ -94,7 +94,7 @@ class MainWindowTest : public QObject {
         QCOMPARE(tokens->chipCount(), s->length() + 1);
         const QStringList rows = tokens->csv().split('\n', Qt::SkipEmptyParts);
         QCOMPARE(rows.size(), 1 + s->length() + 1);
-        QVERIFY(rows.last().contains(",sampled,"));
+        QVERIFY(rows.last().contains(",greedy,"));  // the source column says how it was chosen
         QVERIFY(rows[1].contains(",prompt,"));
     }
 

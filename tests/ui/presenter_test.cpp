@@ -185,6 +185,8 @@ class PresenterTest : public QObject {
         QCOMPARE(console->notesEditor()->toPlainText(), presenter_->notes(kSoftmaxStage));
         console->notesEditor()->setPlainText("Ask the room first");
         QCOMPARE(presenter_->notes(kSoftmaxStage), QString("Ask the room first"));
+        presenter_->setNotes(kSoftmaxStage, "From a session");  // e.g. a session opened now
+        QCOMPARE(console->notesEditor()->toPlainText(), QString("From a session"));
         console->setFocus();
         QTest::keyClick(console, Qt::Key_PageDown);  // a clicker on the laptop's window
         QCOMPARE(presenter_->position(), (StagePosition{kSampleStage, 0}));

@@ -53,6 +53,11 @@ PresenterConsole::PresenterConsole(PresenterView* presenter, QWidget* parent)
         if (notesStage_ >= 0) presenter_->setNotes(notesStage_, notes_->toPlainText());
     });
     connect(presenter_, &PresenterView::positionChanged, this, &PresenterConsole::refresh);
+    connect(presenter_, &PresenterView::notesChanged, this, [this](int stage) {
+        if (stage == notesStage_ && notes_->toPlainText() != presenter_->notes(stage))
+            notesStage_ = -1;  // reloaded by refresh()
+        refresh();
+    });
     timer_ = new QTimer(this);
     timer_->setInterval(1000);
     connect(timer_, &QTimer::timeout, this, &PresenterConsole::tick);

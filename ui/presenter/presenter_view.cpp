@@ -120,10 +120,12 @@ QString PresenterView::notes(int stage) const {
 }
 
 void PresenterView::setNotes(int stage, const QString& text) {
+    const QString before = notes(stage);
     if (text.isEmpty() || text == this->stage(stage).notes())
         notes_.remove(stage);
     else
         notes_[stage] = text;
+    if (notes(stage) != before) emit notesChanged(stage);
 }
 
 StagePosition PresenterView::peek() const {

@@ -59,6 +59,7 @@ class PresenterView : public QWidget {
 
   signals:
     void positionChanged();
+    void notesChanged(int stage);  // a stage's notes were set (by the console or a session)
     void exitRequested();
 
   protected:
