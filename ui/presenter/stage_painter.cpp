@@ -197,42 +197,50 @@ double StagePainter::bars(const QRectF& rect, const QStringList& labels,
     return row * n;
 }
 
+// Square cells; with numbers a cell is widened (never past the width) to what a body-size
+// number needs, so ten positions still get 24 px numbers at 1280×720.
 void StagePainter::matrix(const QRectF& rect, const QStringList& labels,
                           const stage_data::Matrix& m, bool probabilities, bool numbersInCells) {
+    constexpr double kNumberWidth = 0.28;  // "−0.96" and some room, per pixel of text size
     if (m.rows == 0) return;
     const QFont labelFont = font(kSmallPx, false, true);
     const double labelWidth = numbersInCells ? std::min(px(190), rect.width() * 0.3) : 0.0;
-    const double cell = std::min((rect.width() - labelWidth) / m.cols,
-                                 (rect.height() - (numbersInCells ? px(34) : 0)) / m.rows);
+    const double header = numbersInCells ? px(34) : 0.0;
+    const double across = (rect.width() - labelWidth) / m.cols,
+                 down = (rect.height() - header) / m.rows;
+    const double cellH = std::min(across, down);
+    const double cellW =
+        numbersInCells ? std::min(across, std::max(cellH, px(kSmallPx / kNumberWidth))) : cellH;
+    // the numbers: as large as the body text, smaller only when the cells cannot hold that
+    const double valuePx =
+        std::min({kSmallPx, cellH / scale_ * 0.6, cellW / scale_ * kNumberWidth});
     float range = 0;
     for (float v : m.values)
         if (std::isfinite(v)) range = std::max(range, std::abs(v));
-    const QPointF origin(rect.left() + labelWidth, rect.top() + (numbersInCells ? px(34) : 0));
+    const QPointF origin(rect.left() + labelWidth, rect.top() + header);
     for (int r = 0; r < m.rows; ++r) {
         if (numbersInCells && r < labels.size())
-            text(QRectF(rect.left(), origin.y() + cell * r, labelWidth - px(8), cell), labels[r],
+            line(QRectF(rect.left(), origin.y() + cellH * r, labelWidth - px(8), cellH), labels[r],
                  labelFont, foreground(), Qt::AlignRight | Qt::AlignVCenter);
         for (int c = 0; c < m.cols; ++c) {
             const float v = m.at(r, c);
-            const QRectF box(origin.x() + cell * c, origin.y() + cell * r, cell, cell);
+            const QRectF box(origin.x() + cellW * c, origin.y() + cellH * r, cellW, cellH);
             const bool masked = c > r;
             painter_.setPen(QPen(background(), px(1)));
             painter_.setBrush(masked          ? background()
                               : probabilities ? diverging(v, 1.0f)
                                               : diverging(v, range));
             painter_.drawRect(box);
-            if (!numbersInCells || cell < px(40)) continue;
+            if (!numbersInCells || valuePx < kSmallPx * 0.6) continue;
             const QString value = masked && !probabilities ? "−∞" : masked ? "" : formatValue(v);
-            const double size = std::min(kSmallPx, cell / scale_ * 0.36);
-            text(box, value, font(size), masked ? muted() : foreground(), Qt::AlignCenter);
+            text(box, value, font(valuePx), masked ? muted() : foreground(), Qt::AlignCenter);
         }
     }
     if (!numbersInCells) return;
-    for (int c = 0; c < m.cols && c < labels.size(); ++c) {  // key labels above the columns
-        const QRectF top(origin.x() + cell * c, rect.top(), cell, px(34));
-        QFont f = font(std::min(kSmallPx, cell / scale_ * 0.4), false, true);
-        text(top, labels[c], f, muted(), Qt::AlignCenter);
-    }
+    const QFont keyFont = font(std::min(kSmallPx, cellW / scale_ * 0.4), false, true);
+    for (int c = 0; c < m.cols && c < labels.size(); ++c)  // key labels above the columns
+        line(QRectF(origin.x() + cellW * c, rect.top(), cellW, header), labels[c], keyFont, muted(),
+             Qt::AlignCenter);
 }
 
 void paintStage(QPainter& painter, QSizeF size, const Stage& stage, const StageContext& context,
