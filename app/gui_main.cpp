@@ -162,7 +162,8 @@ QString parse(const QCoreApplication& app, Options& options) {
     return {};
 }
 
-// Applies --view, --layer and --head once the model is known; returns an error message.
+// Applies --view, --layer, --head, --cap, --present and --stage once the model (and a session)
+// is there, and --dark and --zoom again over a session's theme; returns an error message.
 QString select(MainWindow& window, Session& session, const Options& options) {
     if (!options.view.isEmpty() && !window.showView(options.view))
         return "unknown --view '" + options.view + "' (use " + window.viewNames().join(", ") + ")";
@@ -181,7 +182,10 @@ QString select(MainWindow& window, Session& session, const Options& options) {
                 .arg(model ? model->config.n_head : 0);
         session.selectHead(*options.head);
     }
-    if (options.cap) window.presenter()->setContextCap(*options.cap);  // after a session's cap
+    // the command line wins over what a session file set
+    if (options.cap) window.presenter()->setContextCap(*options.cap);
+    if (options.dark) Presentation::instance().setDark(true);
+    if (options.zoom) Presentation::instance().setZoom(*options.zoom);
     if (options.present) window.enterPresenter();
     if (options.stage) {
         const int stages = window.presenter()->stageCount();
@@ -309,7 +313,7 @@ int main(int argc, char** argv) {
     window.show();
     if (!options.session.isEmpty()) window.openSession(options.session);
     if (!options.view.isEmpty() || options.layer || options.head || options.present ||
-        options.cap) {
+        options.cap || !options.session.isEmpty()) {
         session.waitUntilIdle();
         if (const QString error = select(window, session, options); !error.isEmpty())
             window.showError(error);
