@@ -205,7 +205,7 @@ SessionFile parseSessionFile(const std::string& jsonText, const std::string& fil
     json root;
     try {
         root = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e3082
         throw Error(fileName + ": not valid JSON (" + e.what() + ")");
     }
     if (!root.is_object()) throw Error(fileName + ": a session file must hold a JSON object");
