@@ -186,6 +186,17 @@ def random_repeat_rows(common, batch, n, gen):
     return torch.cat([torch.full((batch, 1), EOT), rnd, rnd], dim=1)
 
 
+def second_copy_loss(model, rows, seen, n):
+    """Next-token loss of (B, 2n+1) random-repeat rows on the second copy only: inputs n+1 .. 2n−1
+    predict tokens n+2 .. 2n, each the token after an earlier occurrence. The first copy is
+    random and would only teach the model to guess common tokens, which costs held-out loss."""
+    h, _ = model.final_hidden(rows[:, :2 * n])
+    h = h[:, n + 1:2 * n]  # (B, n−1, C)
+    logits = h @ model.wte.weight[seen.ids].T
+    targets = seen.index[rows[:, n + 2:2 * n + 1]]
+    return CrossEntropy.apply(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
 def repeat_rows(data, batch, T, gen):
     """(batch, T+1) rows, each one passage of 8..T/2 tokens tiled: after its first copy every
     token is predictable by looking up what followed its earlier occurrence."""
@@ -292,8 +303,7 @@ def cmd_train(args):
             loss = (1 - share) * loss + share * next_token_loss(model, repeats, seen)
         if args.random_repeat_batch:  # plus the probe's shape: random tokens, then again
             repeats = random_repeat_rows(common, args.random_repeat_batch, args.random_repeat_len, gen)
-            share = repeats.numel() / (repeats.numel() + rows.numel())
-            loss = (1 - share) * loss + share * next_token_loss(model, repeats, seen)
+            loss = loss + args.random_repeat_weight * second_copy_loss(model, repeats, seen, args.random_repeat_len)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -634,6 +644,7 @@ def main():
     tr.add_argument("--init-from-model", default="", help="start from an exported model directory (HF layout)")
     tr.add_argument("--random-repeat-batch", type=int, default=0, help="extra rows per step: EOT + n random common tokens + the same n")
     tr.add_argument("--random-repeat-len", type=int, default=50, help="n of those rows")
+    tr.add_argument("--random-repeat-weight", type=float, default=0.5, help="weight of their second-copy loss")
     ex = sub.add_parser("export")
     ex.add_argument("--out", default=str(HERE / "../default"))
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
