@@ -2,7 +2,8 @@
 // columns. Each thumbnail is a QImage made once per snapshot (max-pooled to at most
 // kThumbnailPixels per side, so a sharp one-token pattern stays visible at T = 1024); switching
 // heads only repaints the outline. Large captures are rendered on a worker thread. Clicking a
-// thumbnail asks to open that head; it does not change any selection itself.
+// thumbnail asks to open that head; it does not change any selection itself. Ctrl+click asks to
+// ablate it (or restore it); ablated heads are crossed out.
 #pragma once
 
 #include <QImage>
@@ -28,6 +29,8 @@ class AttentionGrid : public QWidget {
     void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
     void setSelected(int layer, int head);  // head −1 = the whole layer (averaged heads)
     void restyle();                         // colours changed: re-render the thumbnails
+    void setCrossedOut(std::vector<std::pair<int, int>> heads);  // (layer, head) ablated
+    const std::vector<std::pair<int, int>>& crossedOut() const { return crossedOut_; }
 
     int layers() const { return layers_; }
     int heads() const { return heads_; }
@@ -41,6 +44,7 @@ class AttentionGrid : public QWidget {
 
   signals:
     void headClicked(int layer, int head);
+    void ablationToggled(int layer, int head);  // Ctrl+click
 
   protected:
     void paintEvent(QPaintEvent* event) override;
@@ -66,6 +70,7 @@ class AttentionGrid : public QWidget {
     int generation_ = 0;
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::shared_ptr<std::vector<QImage>> pending_;
+    std::vector<std::pair<int, int>> crossedOut_;
 };
 
 }  // namespace tscope::ui

@@ -491,7 +491,23 @@ void Heatmap::onMouseMove(QMouseEvent* event) {
 void Heatmap::onMousePress(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton) return;
     int r, c;
+    clickModifiers_ = event->modifiers();
     if (cellAt(event->position(), &r, &c)) emit cellClicked(r, c);
+}
+
+void showLayerGrid(Heatmap* heatmap, const std::vector<std::vector<double>>& grid,
+                   QStringList columns) {
+    const int L = int(grid.size()), n = L > 0 ? int(grid[0].size()) : 0;
+    RowMatrix values(L, n);  // [L, n]
+    QStringList rows;
+    for (int l = 0; l < L; ++l) {
+        rows << QString("L%1").arg(l);
+        for (int i = 0; i < n; ++i) values(l, i) = float(grid[size_t(l)][size_t(i)]);
+    }
+    for (int i = columns.size(); i < n; ++i) columns << QString("H%1").arg(i);
+    heatmap->setRowLabels(rows);
+    heatmap->setColumnLabels(columns);
+    heatmap->setValues(values);
 }
 
 QCPColorGradient divergingGradient() {
