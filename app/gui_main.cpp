@@ -122,7 +122,8 @@ QString parse(const QCoreApplication& app, Options& options) {
          "NAME"},
         {"set",
          "A setting of the shown view, repeatable (for scripted screenshots): heads: "
-         "score=induction, source=probe, n=50, seeds=4; ablation: heads=0.1,1.2, mode=mean, "
+         "score=induction, source=probe, n=50, seeds=4, ablate=5.1,7.10; ablation: heads=0.1,1.2, "
+         "mode=mean, "
          "token=' the', sweep=logprob|prob|loss; patching: clean=TEXT, corrupt=TEXT, right=TOKEN, "
          "wrong=TOKEN, run=1, cell=resid:L:P; compare: a=TEXT, b=TEXT, layer=L, head=H.",
          "KEY=VALUE"},

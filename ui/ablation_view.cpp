@@ -34,15 +34,16 @@ QString headList(const std::vector<HeadRef>& heads) {
     return names.join(", ");
 }
 
-QString signedNumber(double v, int precision = 4) {
-    return (v >= 0 ? "+" : QString::fromUtf8("−")) + QString::number(std::abs(v), 'f', precision);
+// Four significant digits: a probability of 0.0003 keeps its digits, a loss of 11.45 too.
+QString signedNumber(double v) {
+    return (v >= 0 ? "+" : QString::fromUtf8("−")) + QString::number(std::abs(v), 'g', 4);
 }
 
-// "0.2310 → 0.1043 (−0.1267)"
-QString change(double before, double after, int precision = 4) {
+// "0.231 → 0.1043 (−0.1267)"
+QString change(double before, double after) {
     return QString::fromUtf8("%1 → %2 (%3)")
-        .arg(QString::number(before, 'f', precision), QString::number(after, 'f', precision),
-             signedNumber(after - before, precision));
+        .arg(QString::number(before, 'g', 4), QString::number(after, 'g', 4),
+             signedNumber(after - before));
 }
 
 }  // namespace
@@ -116,6 +117,7 @@ AblationView::AblationView(Session* session, QWidget* parent)
     sweepBar->addWidget(sweepStatus_, 1);
     sweepMap_ = new Heatmap(this);
     sweepMap_->setAxisTitles(tr("layer"), tr("head"));
+    sweepMap_->plot()->xAxis->setTickLabelRotation(0);
     sweepMap_->setDiverging(true);
     sweepMap_->setSymmetricRange(true);
     sweepMap_->setTooltip([this](int l, int h) {

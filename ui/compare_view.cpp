@@ -127,7 +127,7 @@ CompareView::~CompareView() = default;
 void CompareView::setupPlot() {
     graph_ = plot_->addGraph();
     graph_->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 7));
-    plot_->yAxis->setLabel(tr("cosine similarity of the token's residual, A vs B"));
+    plot_->yAxis->setLabel(tr("cosine A vs B"));
     plot_->xAxis->setLabel(
         tr("residual entering block (emb = embeddings, out = last block's output)"));
     plot_->xAxis->setTicker(QSharedPointer<QCPAxisTickerText>::create());

@@ -12,6 +12,7 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "ui/background_job.h"
@@ -43,6 +44,14 @@ class NumberItem : public QTableWidgetItem {
         return a < b;
     }
 };
+
+double maxFinite(const std::vector<std::vector<double>>& grid) {
+    double top = 0;
+    for (const auto& row : grid)
+        for (double v : row)
+            if (std::isfinite(v)) top = std::max(top, v);
+    return top;
+}
 
 double valueOf(const HeadScores& scores, HeadScore score) {
     const auto v = scores[score];
@@ -102,6 +111,7 @@ HeadAtlasView::HeadAtlasView(Session* session, QWidget* parent)
 
     heatmap_ = new Heatmap(this);
     heatmap_->setAxisTitles(tr("layer"), tr("head"));
+    heatmap_->plot()->xAxis->setTickLabelRotation(0);  // "H0" … read level
     heatmap_->setTooltip([this](int r, int c) { return cellTooltip(r, c); });
     marks_ = std::make_unique<CellMarks>(heatmap_);
     table_ = new QTableWidget(0, kColumns, this);
@@ -272,10 +282,6 @@ void HeadAtlasView::setScore(HeadScore score) {
         QString("<b>%1</b>: %2")
             .arg(headScoreLabel(score), headScoreDefinition(score).toHtmlEscaped()));
     heatmap_->setScaleLabel(headScoreLabel(score));
-    if (score == HeadScore::Entropy)
-        heatmap_->setFixedRange(0, 0);  // nats: automatic
-    else
-        heatmap_->setFixedRange(0, 1);  // attention mass
     redraw();
 }
 
@@ -320,6 +326,8 @@ void HeadAtlasView::redraw() {
         for (int h = 0; h < grid->heads; ++h)
             values[size_t(l)].push_back(valueOf(grid->at(l, h), score_));
     showLayerGrid(heatmap_, values);
+    // from 0 (no attention mass, or no spread) to the strongest head, so weak roles still show
+    heatmap_->setFixedRange(0, std::max(1e-3, maxFinite(values)));
     heatmap_->setHighlightedCell(session_->selectedLayer(), session_->selectedHead());
     updateMarks();
     fillTable(*grid);
@@ -441,6 +449,14 @@ QString HeadAtlasView::setOption(const QString& key, const QString& value) {
     if (key == "source") {
         if (value != "prompt" && value != "probe") return "source must be prompt or probe";
         setSource(value == "prompt" ? Source::Prompt : Source::Probe);
+        return {};
+    }
+    if (key == "ablate") {
+        try {
+            session_->setAblatedHeads(parseHeadList(value.toStdString()));
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
         return {};
     }
     bool ok = false;

@@ -499,13 +499,9 @@ void showLayerGrid(Heatmap* heatmap, const std::vector<std::vector<double>>& gri
                    QStringList columns) {
     const int L = int(grid.size()), n = L > 0 ? int(grid[0].size()) : 0;
     RowMatrix values(L, n);  // [L, n]
-    QStringList rows;
-    for (int l = 0; l < L; ++l) {
-        rows << QString("L%1").arg(l);
+    for (int l = 0; l < L; ++l)
         for (int i = 0; i < n; ++i) values(l, i) = float(grid[size_t(l)][size_t(i)]);
-    }
-    for (int i = columns.size(); i < n; ++i) columns << QString("H%1").arg(i);
-    heatmap->setRowLabels(rows);
+    heatmap->setRowLabels({});  // plain numbers under the axis titles "layer" and "head"
     heatmap->setColumnLabels(columns);
     heatmap->setValues(values);
 }

@@ -117,8 +117,8 @@ class Heatmap : public QWidget {
     std::function<QString(int, int)> tooltip_;
 };
 
-// A [layers][columns] grid (L × H heads, L × T positions) with rows "L0", "L1", … and the given
-// column labels ("H0", … when empty).
+// A [layers][columns] grid (L × H heads, L × T positions): rows numbered, columns labelled
+// (numbered when `columns` is empty).
 void showLayerGrid(Heatmap* heatmap, const std::vector<std::vector<double>>& grid,
                    QStringList columns = {});
 

@@ -92,6 +92,7 @@ PatchingView::PatchingView(Session* session, QWidget* parent)
     headMap_ = new Heatmap(this);
     residualMap_->setAxisTitles(tr("block (residual entering it)"), tr("position"));
     headMap_->setAxisTitles(tr("layer"), tr("head"));
+    headMap_->plot()->xAxis->setTickLabelRotation(0);
     for (Heatmap* map : {residualMap_, headMap_}) {
         map->setDiverging(true);
         map->setFixedRange(-1, 1);  // 1 = the clean answer back, 0 = as corrupted

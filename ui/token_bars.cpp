@@ -78,14 +78,6 @@ void TokenBars::redraw() {
     plot_->yAxis->setRange(-0.6, std::max<double>(values_.size(), 1) - 0.4);
     const double top = fixedMax_ > 0 ? fixedMax_ : std::max(max * 1.08, 1e-6);
     plot_->xAxis->setRange(0, top);
-    if (percent_) {
-        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
-        ticker->setTickStep(top > 0.5 ? 0.25 : top > 0.2 ? 0.1 : top > 0.1 ? 0.05 : 0.01);
-        ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-        plot_->xAxis->setTicker(ticker);
-        plot_->xAxis->setNumberFormat("f");
-        plot_->xAxis->setNumberPrecision(2);
-    }
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -27,8 +27,6 @@ class TokenBars : public QWidget {
     void setTitle(const QString& title);
     QString title() const;
     void setValueLabel(const QString& label);
-    // Values as percentages on the axis (probabilities, attention weights).
-    void setPercent(bool on) { percent_ = on; }
     void setFixedMaximum(double max) { fixedMax_ = max; }  // 0 = fit the values
     void setBars(const QStringList& labels, const std::vector<double>& values, int accent = -1);
     void clear() { setBars({}, {}); }
@@ -50,7 +48,6 @@ class TokenBars : public QWidget {
     QStringList labels_;
     std::vector<double> values_;
     int accent_ = -1;
-    bool percent_ = true;
     double fixedMax_ = 0;
 };
 
