@@ -4,6 +4,7 @@
 // help prints the six definitions exactly as issue 10 gives them.
 #include <qcustomplot.h>
 
+#include <QLineEdit>
 #include <QTableWidget>
 #include <QtTest>
 #include <cmath>
@@ -150,6 +151,24 @@ class HeadAtlasViewTest : public QObject {
     void noReportedLabelsOnAModelThatIsNotGpt2Small() {
         QVERIFY(atlas_->reported().empty());  // the fixture is 2 layers × 4 heads
         for (const CellMark& m : atlas_->marks().marks()) QVERIFY(!m.text.contains("R"));
+    }
+
+    // The research tabs' list and text boxes keep bare arrows and Space (ui/key_policy.h).
+    void focusedControlsKeepTheirKeys() {
+        atlas_->table()->setFocus();
+        QTest::keyClick(atlas_->table(), Qt::Key_Down);
+        QTest::keyClick(atlas_->table(), Qt::Key_Right);
+        QCOMPARE(session_->selectedLayer(), 0);  // no "next layer" / "next head" shortcut
+        QCOMPARE(session_->selectedHead(), 0);
+        window_->showView("patching");
+        auto* edit = window_->view("patching")->findChild<QLineEdit*>();
+        QVERIFY(edit);
+        edit->setFocus();
+        const int length = session_->snapshot()->length();
+        QTest::keyClick(edit, Qt::Key_Space);
+        QVERIFY(!session_->busy());
+        QCOMPARE(session_->snapshot()->length(), length);  // typed, not stepped
+        QVERIFY(edit->text().endsWith(' '));
     }
 
     void helpPrintsTheSixDefinitionsAsTheIssueGivesThem() {
