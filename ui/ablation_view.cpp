@@ -230,7 +230,7 @@ void AblationView::startEffect() {
     const Ablation ablation{session_->ablatedHeads(), {}, session_->ablationMode()};
     auto model = snapshot_->model;
     const std::vector<int> ids = snapshot_->ids();
-    effectJob_->start([this, model, ids, ablation, token](const JobControl&) {
+    effectJob_->startAfterCurrent([this, model, ids, ablation, token](const JobControl&) {
         auto e = std::make_shared<AblationEffect>(ablationEffect(model, ids, ablation, *token));
         return BackgroundJob::Deliver([this, e] {
             effect_ = *e;

@@ -4,6 +4,7 @@
 #include <QMetaObject>
 #include <QProgressBar>
 #include <QPushButton>
+#include <utility>
 
 #include "core/error.h"
 #include "core/forward.h"
@@ -24,6 +25,7 @@ BackgroundJob::~BackgroundJob() {
 }
 
 void BackgroundJob::start(Work work) {
+    queued_ = nullptr;  // this work supersedes whatever waited
     if (cancel_) *cancel_ = true;  // the old job stops at its next report()
     reapFinishedThreads();
     const int generation = ++generation_;
@@ -57,7 +59,15 @@ void BackgroundJob::start(Work work) {
     setRunning(true);
 }
 
+void BackgroundJob::startAfterCurrent(Work work) {
+    if (running_)
+        queued_ = std::move(work);
+    else
+        start(std::move(work));
+}
+
 void BackgroundJob::cancel() {
+    queued_ = nullptr;
     if (!running_) return;
     *cancel_ = true;
     ++generation_;  // whatever it still sends is dropped
@@ -66,9 +76,10 @@ void BackgroundJob::cancel() {
 }
 
 void BackgroundJob::wait() {
-    if (!threads_.empty() && threads_.back().thread.joinable()) {
+    while (running_ && !threads_.empty()) {  // the current job is the last thread
         threads_.back().thread.join();
         threads_.pop_back();
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);  // may start queued work
     }
     QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
@@ -97,6 +108,11 @@ void BackgroundJob::onProgress(int generation, int done, int total) {
 void BackgroundJob::onDone(int generation, const Deliver& deliver, const QString& error,
                            bool stopped) {
     if (generation != generation_) return;
+    if (queued_) {  // newer work waits: show this result, then run that
+        if (!stopped && error.isEmpty() && deliver) deliver();
+        start(std::exchange(queued_, nullptr));
+        return;
+    }
     setRunning(false);
     if (stopped) {
         emit cancelled();

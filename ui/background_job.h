@@ -42,7 +42,11 @@ class BackgroundJob : public QObject {
     ~BackgroundJob() override;
 
     void start(Work work);
-    void cancel();  // the running job's result is dropped; emits cancelled()
+    // For work that cannot stop midway (a whole forward pass): starts it when the current job is
+    // done (its result still shown), replacing any work queued before; at once when idle. So a
+    // burst of new snapshots runs at most two jobs, not one thread per snapshot.
+    void startAfterCurrent(Work work);
+    void cancel();  // the running job's result is dropped, queued work too; emits cancelled()
     bool running() const { return running_; }
     // Blocks until the current job is done and its result delivered (tests, --screenshot).
     void wait();
@@ -66,6 +70,7 @@ class BackgroundJob : public QObject {
 
     std::vector<Thread> threads_;  // the current one last
     std::shared_ptr<std::atomic<bool>> cancel_;
+    Work queued_;  // startAfterCurrent's work, waiting for the current job
     int generation_ = 0;
     bool running_ = false;
 };

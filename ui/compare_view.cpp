@@ -158,7 +158,7 @@ void CompareView::runPrompts() {
     auto idsB = idsA ? promptIds(*model, b_.prompt->text(), &error) : std::nullopt;
     if (!idsB) return message_->setText(error);
     message_->setText(tr("running both prompts…"));
-    job_->start([this, model, a = *idsA, b = *idsB](const JobControl&) {
+    job_->startAfterCurrent([this, model, a = *idsA, b = *idsB](const JobControl&) {
         auto captures =
             std::make_shared<std::pair<Capture, Capture>>(runPrompt(model, a), runPrompt(model, b));
         return BackgroundJob::Deliver([this, captures] {

@@ -236,7 +236,7 @@ void HeadAtlasView::computePrompt() {
     if (!snapshot_ || !snapshot_->model || snapshot_->capture.T == 0) return;
     status_->setText(tr("computing…"));
     auto snapshot = snapshot_;
-    promptJob_->start([this, snapshot](const JobControl&) -> BackgroundJob::Deliver {
+    promptJob_->startAfterCurrent([this, snapshot](const JobControl&) -> BackgroundJob::Deliver {
         QElapsedTimer clock;
         clock.start();
         auto grid = std::make_shared<HeadScoreGrid>(headScoreGrid(snapshot->capture));
