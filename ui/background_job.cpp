@@ -25,7 +25,7 @@ BackgroundJob::~BackgroundJob() {
 }
 
 void BackgroundJob::start(Work work) {
-    queued_ = nullptr;  // this work supersedes whatever waited
+    queued_ = nullptr;             // this work supersedes whatever waited
     if (cancel_) *cancel_ = true;  // the old job stops at its next report()
     reapFinishedThreads();
     const int generation = ++generation_;
