@@ -76,7 +76,9 @@ void TokenBars::redraw() {
     accentBar_->setData(accentKeys, accentValues, true);
     plot_->yAxis->ticker().staticCast<QCPAxisTickerText>()->setTicks(ticks);
     plot_->yAxis->setRange(-0.6, std::max<double>(values_.size(), 1) - 0.4);
-    const double top = fixedMax_ > 0 ? fixedMax_ : std::max(max * 1.08, 1e-6);
+    const double top = fixedMax_ > 0     ? fixedMax_
+                       : values_.empty() ? 1.0  // nothing yet: a plain 0–1 axis
+                                         : std::max(max * 1.08, 1e-12);
     plot_->xAxis->setRange(0, top);
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
