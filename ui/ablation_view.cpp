@@ -159,6 +159,7 @@ AblationView::AblationView(Session* session, QWidget* parent)
             [this](const QString& message) { sweepStatus_->setText(message); });
     connect(sweepJob_, &BackgroundJob::cancelled, this,
             [this] { sweepStatus_->setText(tr("sweep cancelled")); });
+    connect(session_, &Session::modelChanged, effectJob_, &BackgroundJob::cancel);  // stale
     connect(session_, &Session::snapshotChanged, this, &AblationView::onSnapshot);
     connect(session_, &Session::ablationChanged, this, &AblationView::onAblation);
     connect(&Presentation::instance(), &Presentation::changed, this, &AblationView::restyle);

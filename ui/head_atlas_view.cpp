@@ -200,6 +200,8 @@ QList<QCustomPlot*> HeadAtlasView::plots() const {
 }
 
 void HeadAtlasView::onModel() {
+    promptJob_->cancel();  // their results would describe the old model
+    probeJob_->cancel();
     probeGrid_.reset();
     probeDirty_ = true;
     auto model = session_->model();
