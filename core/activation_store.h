@@ -81,7 +81,7 @@ class ActivationStore {
     void cachePattern(int layer, int head, int T,
                       std::shared_ptr<const AttentionPattern> pattern) const;
 
-    static constexpr size_t kPatternCacheBytes = size_t(96) << 20;
+    static constexpr size_t kPatternCacheBytes = size_t(32) << 20;  // four heads at T = 1024
 
   private:
     friend class ViewLease;

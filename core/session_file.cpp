@@ -1,6 +1,8 @@
 #include "core/session_file.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -203,7 +205,7 @@ SessionFile parseSessionFile(const std::string& jsonText, const std::string& fil
     json root;
     try {
         root = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for 1e3082
         throw Error(fileName + ": not valid JSON (" + e.what() + ")");
     }
     if (!root.is_object()) throw Error(fileName + ": a session file must hold a JSON object");
@@ -247,6 +249,18 @@ SessionFile readSessionFile(const std::filesystem::path& path) {
     return parseSessionFile(text, name);
 }
 
+namespace {
+
+// The double nearest to the shortest decimal that reads back as `x`: 0.01f is written "0.01",
+// not 0.009999999776482582, which would fall below the reader's lower bound of 0.01.
+double shortestDecimal(float x) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof text, x).ptr;
+    return std::strtod(std::string(text, end).c_str(), nullptr);
+}
+
+}  // namespace
+
 std::string formatSessionFile(const SessionFile& s) {
     json model = json::object();
     if (!s.modelName.empty()) model["name"] = s.modelName;
@@ -254,7 +268,8 @@ std::string formatSessionFile(const SessionFile& s) {
     if (!s.weightsSha256.empty()) model["sha256"] = s.weightsSha256;
     json generated = json::array();
     for (const SessionToken& t : s.generated)
-        generated.push_back({{"id", t.id}, {"forced", t.forced}, {"prob", t.prob}});
+        generated.push_back(
+            {{"id", t.id}, {"forced", t.forced}, {"prob", shortestDecimal(t.prob)}});
     json notes = json::object();
     for (const auto& [stage, text] : s.notes) notes[std::to_string(stage)] = text;
     const json root = {
@@ -263,7 +278,10 @@ std::string formatSessionFile(const SessionFile& s) {
         {"model", model},
         {"prompt", s.prompt},
         {"seed", s.seed},
-        {"sampling", {{"temperature", s.temperature}, {"top_k", s.topK}, {"top_p", s.topP}}},
+        {"sampling",
+         {{"temperature", shortestDecimal(s.temperature)},
+          {"top_k", s.topK},
+          {"top_p", shortestDecimal(s.topP)}}},
         {"generated", generated},
         {"presenter", {{"stage", s.stage}, {"context_cap", s.contextCap}, {"notes", notes}}},
         {"selection", {{"layer", s.layer}, {"head", s.head}, {"position", s.position}}},

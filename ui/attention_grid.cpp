@@ -67,6 +67,11 @@ constexpr double kSynchronousCells = 4e6;
 AttentionGrid::AttentionGrid(QWidget* parent) : QWidget(parent) {
     setMouseTracking(true);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+    settle_.setSingleShot(true);
+    settle_.setInterval(kSettleMs);
+    connect(&settle_, &QTimer::timeout, this, [this] {
+        if (isVisible()) startWorker();
+    });
 }
 
 AttentionGrid::~AttentionGrid() {
@@ -76,43 +81,60 @@ AttentionGrid::~AttentionGrid() {
 void AttentionGrid::stopWorker() {
     if (cancel_) *cancel_ = true;
     if (worker_) worker_->wait();
+    worker_ = nullptr;  // its finished() may still be queued; takeResult ignores old generations
 }
 
 void AttentionGrid::setSnapshot(std::shared_ptr<const Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
-    render();
+    render(KeepOld::WhileRendering);
 }
 
 void AttentionGrid::restyle() {
-    render();
+    render(KeepOld::No);
 }
 
-void AttentionGrid::render() {
+void AttentionGrid::render(KeepOld keepOld) {
     stopWorker();
+    settle_.stop();
     ++generation_;
-    thumbnails_.clear();
     ready_ = false;
     const Capture* capture = snapshot_ ? &snapshot_->capture : nullptr;
-    layers_ = capture ? capture->layers() : 0;
-    heads_ = layers_ > 0 ? capture->heads() : 0;
+    const int layers = capture ? capture->layers() : 0;
+    const int heads = layers > 0 ? capture->heads() : 0;
+    // A Step changes one row of each pattern: the old thumbnails stay up until the new ones are
+    // in, rather than the grid blanking on every step.
+    if (keepOld == KeepOld::No || layers != layers_ || heads != heads_) thumbnails_.clear();
+    layers_ = layers;
+    heads_ = heads;
     updateGeometry();
     if (!snapshot_) {
+        thumbnails_.clear();
         ready_ = true;
         update();
         return;
     }
+    double cells = double(layers_) * heads_ * double(capture->T) * capture->T;
+    if (cells <= kSynchronousCells) {
+        const Presentation& p = Presentation::instance();
+        std::atomic<bool> never(false);
+        thumbnails_ = renderAll(*snapshot_, p.heatGradient(), p.grid().rgb(), never);
+        ready_ = true;
+        update();
+        return;
+    }
+    // Large captures wait until the snapshot has settled and the grid is on screen: Steps in a
+    // row and hidden tabs then cost no background work competing with the next decode.
+    settle_.start();
+    update();
+}
+
+void AttentionGrid::startWorker() {
+    if (ready_ || worker_ || !snapshot_) return;
     const Presentation& p = Presentation::instance();
     QCPColorGradient gradient = p.heatGradient();
     QRgb masked = p.grid().rgb();
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    double cells = double(layers_) * heads_ * double(capture->T) * capture->T;
-    if (cells <= kSynchronousCells) {
-        thumbnails_ = renderAll(*snapshot_, gradient, masked, *cancel_);
-        ready_ = true;
-        update();
-        return;
-    }
     // The snapshot is immutable and shared, so the worker can read it while the GUI goes on.
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
     pending_ = std::make_shared<std::vector<QImage>>();
     auto snapshot = snapshot_;
     auto result = pending_;
@@ -123,11 +145,17 @@ void AttentionGrid::render() {
     connect(thread, &QThread::finished, thread, &QObject::deleteLater);
     connect(thread, &QThread::finished, this, [this, gen = generation_] { takeResult(gen); });
     thread->start(QThread::LowPriority);
-    update();
+}
+
+void AttentionGrid::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (!ready_ && !worker_) settle_.start();
 }
 
 void AttentionGrid::waitUntilReady() {
     if (ready_) return;
+    settle_.stop();
+    startWorker();
     if (worker_) worker_->wait();
     takeResult(generation_);
 }
@@ -251,7 +279,7 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
         else if (selectedHead_ < heads_)
             painter.drawRect(g.labelWidth + selectedHead_ * step - 2, y, g.cell + 4, g.cell + 4);
     }
-    if (!ready_) {
+    if (!ready_ && thumbnails_.empty()) {
         painter.setPen(p.foreground());
         painter.drawText(rect(), Qt::AlignCenter, tr("rendering…"));
     }

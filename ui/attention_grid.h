@@ -1,14 +1,16 @@
 // Small multiples: every head's attention pattern at once, layers in rows and heads in
 // columns. Each thumbnail is a QImage made once per snapshot (max-pooled to at most
 // kThumbnailPixels per side, so a sharp one-token pattern stays visible at T = 1024); switching
-// heads only repaints the outline. Large captures are rendered on a worker thread. Clicking a
-// thumbnail asks to open that head; it does not change any selection itself. Ctrl+click asks to
-// ablate it (or restore it); ablated heads are crossed out.
+// heads only repaints the outline. Large captures are rendered on a worker thread once the
+// snapshot has settled for kSettleMs and the grid is visible, keeping the old thumbnails up
+// meanwhile. Clicking a thumbnail asks to open that head; it does not change any selection itself.
+// Ctrl+click asks to ablate it (or restore it); ablated heads are crossed out.
 #pragma once
 
 #include <QImage>
 #include <QPointer>
 #include <QThread>
+#include <QTimer>
 #include <QWidget>
 #include <atomic>
 #include <memory>
@@ -22,6 +24,7 @@ class AttentionGrid : public QWidget {
     Q_OBJECT
   public:
     static constexpr int kThumbnailPixels = 64;
+    static constexpr int kSettleMs = 150;
 
     explicit AttentionGrid(QWidget* parent = nullptr);
     ~AttentionGrid() override;
@@ -50,6 +53,7 @@ class AttentionGrid : public QWidget {
     void paintEvent(QPaintEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
   private:
     struct Geometry {
@@ -57,7 +61,9 @@ class AttentionGrid : public QWidget {
     };
     Geometry geometry() const;
     bool cellAt(QPoint pos, int* layer, int* head) const;
-    void render();
+    enum class KeepOld { No, WhileRendering };
+    void render(KeepOld keepOld);
+    void startWorker();
     void stopWorker();
     void takeResult(int generation);
 
@@ -70,6 +76,7 @@ class AttentionGrid : public QWidget {
     int generation_ = 0;
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::shared_ptr<std::vector<QImage>> pending_;
+    QTimer settle_;  // starts the worker once Steps pause
     std::vector<std::pair<int, int>> crossedOut_;
 };
 

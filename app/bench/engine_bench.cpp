@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include "app/bench/random_model.h"
 #include "core/forward.h"
 #include "core/model.h"
@@ -168,5 +170,29 @@ BENCHMARK(BM_DecodeStep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
+
+// The machine's read bandwidth, for the decode target (a step ≤ 1.1 × weight bytes / bandwidth):
+// sums a 1 GB buffer — twice the GPT-2-small weights, far past every cache — with the forward
+// pass's threads. Run it next to BM_DecodeStep so both see the same machine state.
+void BM_ReadBandwidth(benchmark::State& state) {
+    const size_t count = size_t(1) << 28;    // floats: 1 GiB
+    std::vector<float> buffer(count, 1.0f);  // touched, so every page is resident
+    const int threads = benchThreads() > 0 ? benchThreads() : omp_get_max_threads();
+    double total = 0;
+    for (auto _ : state) {
+        double sum = 0;
+#pragma omp parallel for num_threads(threads) reduction(+ : sum) schedule(static)
+        for (size_t i = 0; i < count; i += 16) {  // one 64-byte line per iteration
+            float line = 0;
+            for (size_t j = 0; j < 16; ++j) line += buffer[i + j];
+            sum += line;
+        }
+        total += sum;
+    }
+    benchmark::DoNotOptimize(total);
+    state.counters["GB/s"] = benchmark::Counter(4.0 * double(count) / 1e9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 
 }  // namespace

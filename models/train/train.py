@@ -178,6 +178,25 @@ def batch_rows(data, batch, T, repeat_frac, gen):
     return torch.stack(rows)
 
 
+def random_repeat_rows(common, batch, n, gen):
+    """(batch, 2n+1) rows: <|endoftext|>, n random common tokens, the same n again — the research
+    probe's shape. Natural passages repeat with their grammar; random ones can only be predicted by
+    looking up what followed the earlier copy, so they teach induction on any tokens."""
+    rnd = common[torch.randint(0, len(common), (batch, n), generator=gen)]
+    return torch.cat([torch.full((batch, 1), EOT), rnd, rnd], dim=1)
+
+
+def second_copy_loss(model, rows, seen, n):
+    """Next-token loss of (B, 2n+1) random-repeat rows on the second copy only: inputs n+1 .. 2n−1
+    predict tokens n+2 .. 2n, each the token after an earlier occurrence. The first copy is
+    random and would only teach the model to guess common tokens, which costs held-out loss."""
+    h, _ = model.final_hidden(rows[:, :2 * n])
+    h = h[:, n + 1:2 * n]  # (B, n−1, C)
+    logits = h @ model.wte.weight[seen.ids].T
+    targets = seen.index[rows[:, n + 2:2 * n + 1]]
+    return CrossEntropy.apply(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
 def repeat_rows(data, batch, T, gen):
     """(batch, T+1) rows, each one passage of 8..T/2 tokens tiled: after its first copy every
     token is predictable by looking up what followed its earlier occurrence."""
@@ -243,6 +262,9 @@ def param_groups(model, pos_decay):
 def cmd_train(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    # A trained model's softmax has many probabilities below 1e-38; as denormals they made every
+    # op that touches the (tokens x vocab) gradient ~20x slower when continuing from models/default.
+    torch.set_flush_denormal(True)
     data = torch.from_numpy(np.load(CACHE / "train.npy").astype(np.int64))
     T = args.context or CONFIG["n_positions"]
     model = GPT(CONFIG)
@@ -258,6 +280,9 @@ def cmd_train(args):
     ckpt = CACHE / args.ckpt
     if args.init_from:  # a second phase: weights from an earlier run, fresh optimiser and schedule
         model.load_state_dict(torch.load(CACHE / args.init_from)["model"])
+    if args.init_from_model:  # continue from an exported model (e.g. models/default)
+        import_tensors(model, args.init_from_model)
+    common = torch.from_numpy(np.nonzero(counts >= 100)[0])
     if ckpt.exists() and args.resume:
         state = torch.load(ckpt)
         model.load_state_dict(state["model"])
@@ -276,6 +301,9 @@ def cmd_train(args):
             repeats = repeat_rows(data, args.repeat_batch, args.repeat_len, gen)
             share = repeats.numel() / (repeats.numel() + rows.numel())  # weight by tokens
             loss = (1 - share) * loss + share * next_token_loss(model, repeats, seen)
+        if args.random_repeat_batch:  # plus the probe's shape: random tokens, then again
+            repeats = random_repeat_rows(common, args.random_repeat_batch, args.random_repeat_len, gen)
+            loss = loss + args.random_repeat_weight * second_copy_loss(model, repeats, seen, args.random_repeat_len)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -405,16 +433,47 @@ def greedy(model, prompt_ids, steps):
 def export_tensors(model):
     """HF GPT-2 names; Conv1D weights stored [in, out], i.e. transposed from nn.Linear."""
     sd = model.state_dict()
-    out = {"wte.weight": sd["wte.weight"], "wpe.weight": sd["wpe.weight"],
-           "ln_f.weight": sd["ln_f.weight"], "ln_f.bias": sd["ln_f.bias"]}
-    names = {"ln_1": "ln_1", "ln_2": "ln_2", "c_attn": "attn.c_attn", "attn_proj": "attn.c_proj",
+    out = {}
+    for name, hf_name in export_names().items():
+        w = sd[name]
+        is_linear = name.endswith(".weight") and w.dim() == 2 and name.startswith("h.")
+        out[hf_name] = w.T.contiguous() if is_linear else w
+    return out
+
+
+def import_tensors(model, folder):
+    """Loads an exported model (HF names, F16 safetensors) back into `model`: the inverse of
+    export_tensors, so training can continue from what ships in models/default."""
+    raw = Path(folder, "model.safetensors").read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    dtypes = {"F16": np.float16, "F32": np.float32}
+    hf = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = info["data_offsets"]
+        values = np.frombuffer(raw[8 + n + lo:8 + n + hi], dtype=dtypes[info["dtype"]])
+        hf[name] = torch.from_numpy(values.astype(np.float32).reshape(info["shape"]))
+    ours = {}
+    for name, hf_name in export_names().items():
+        w = hf[hf_name]
+        is_linear = name.endswith(".weight") and w.dim() == 2 and name.startswith("h.")
+        ours[name] = w.T.contiguous() if is_linear else w
+    model.load_state_dict(ours)
+
+
+def export_names():
+    """Our state-dict name -> the Hugging Face GPT-2 name."""
+    names = {"wte.weight": "wte.weight", "wpe.weight": "wpe.weight", "ln_f.weight": "ln_f.weight",
+             "ln_f.bias": "ln_f.bias"}
+    parts = {"ln_1": "ln_1", "ln_2": "ln_2", "c_attn": "attn.c_attn", "attn_proj": "attn.c_proj",
              "c_fc": "mlp.c_fc", "mlp_proj": "mlp.c_proj"}
     for i in range(CONFIG["n_layer"]):
-        for ours, hf in names.items():
-            w, b = sd[f"h.{i}.{ours}.weight"], sd[f"h.{i}.{ours}.bias"]
-            out[f"h.{i}.{hf}.weight"] = w if ours.startswith("ln") else w.T.contiguous()
-            out[f"h.{i}.{hf}.bias"] = b
-    return out
+        for ours, hf in parts.items():
+            for kind in ("weight", "bias"):
+                names[f"h.{i}.{ours}.{kind}"] = f"h.{i}.{hf}.{kind}"
+    return names
 
 
 def write_safetensors(path, tensors):
@@ -582,6 +641,10 @@ def main():
     tr.add_argument("--repeat-frac", type=float, default=0.0, help="share of rows that repeat a passage")
     tr.add_argument("--repeat-batch", type=int, default=0, help="extra rows per step that tile a passage")
     tr.add_argument("--repeat-len", type=int, default=128, help="length of those rows")
+    tr.add_argument("--init-from-model", default="", help="start from an exported model directory (HF layout)")
+    tr.add_argument("--random-repeat-batch", type=int, default=0, help="extra rows per step: EOT + n random common tokens + the same n")
+    tr.add_argument("--random-repeat-len", type=int, default=50, help="n of those rows")
+    tr.add_argument("--random-repeat-weight", type=float, default=0.5, help="weight of their second-copy loss")
     ex = sub.add_parser("export")
     ex.add_argument("--out", default=str(HERE / "../default"))
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))

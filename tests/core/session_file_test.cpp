@@ -144,6 +144,25 @@ TEST(SessionFile, BrokenJsonIsNamed) {
     }
 }
 
+// Found by the session-file fuzzer: a number too large for a double is not a parse error in
+// nlohmann-json but an out_of_range, which escaped as a non-tscope exception.
+TEST(SessionFile, HugeNumbersAreBrokenJson) {
+    EXPECT_THROW(parseSessionFile("1e3082", "demo.tscope"), Error);
+    EXPECT_THROW(parseSessionFile(R"({"format": "tscope-session", "seed": 1e400})", "demo.tscope"),
+                 Error);
+}
+
+// Found by the session-file fuzzer: top_p = 0.01 (the lowest allowed) was saved as
+// 0.009999999776482582, which the reader then refused.
+TEST(SessionFile, LowestTopPSurvivesSaveAndOpen) {
+    json j = minimal();
+    j["sampling"] = {{"top_p", 0.01}, {"temperature", 0.1}};
+    const SessionFile saved = parseSessionFile(j.dump(), "demo.tscope");
+    const SessionFile reopened = parseSessionFile(formatSessionFile(saved), "demo.tscope");
+    EXPECT_EQ(reopened.topP, saved.topP);
+    EXPECT_EQ(reopened.temperature, saved.temperature);
+}
+
 TEST(SessionFile, FilesAreWrittenAndReadBack) {
     const auto dir = std::filesystem::temp_directory_path() / "tscope_session_file_test";
     std::filesystem::create_directories(dir);
