@@ -79,6 +79,7 @@ struct Options {
     std::optional<StagePosition> stage;  // 0-based stage and beat
     QString session;                     // a .tscope file
     std::optional<QSize> size;
+    QList<QPair<QString, QString>> settings;  // --set KEY=VALUE for the shown view, in order
 };
 
 // "4" = stage 4, "4.2" = its second beat (both 1-based on the command line).
@@ -115,7 +116,17 @@ QString parse(const QCoreApplication& app, Options& options) {
          "bundled model (default).",
          "DIR"},
         {"prompt", "Prompt to run.", "TEXT"},
-        {"view", "View to show: tokens, embeddings, attention, layers or output.", "NAME"},
+        {"view",
+         "View to show: tokens, embeddings, attention, layers, output, heads, ablation, "
+         "patching or compare.",
+         "NAME"},
+        {"set",
+         "A setting of the shown view, repeatable (for scripted screenshots): heads: "
+         "score=induction, source=probe, n=50, seeds=4, ablate=5.1,7.10; ablation: heads=0.1,1.2, "
+         "mode=mean, "
+         "token=' the', sweep=logprob|prob|loss; patching: clean=TEXT, corrupt=TEXT, right=TOKEN, "
+         "wrong=TOKEN, run=1, cell=resid:L:P; compare: a=TEXT, b=TEXT, layer=L, head=H.",
+         "KEY=VALUE"},
         {"layer", "Layer to select (from 0).", "L"},
         {"head", "Attention head to select (from 0).", "H"},
         {"generate", "Sample N tokens after the prompt (with the saved or default seed).", "N"},
@@ -142,6 +153,12 @@ QString parse(const QCoreApplication& app, Options& options) {
     if (parser.isSet("model")) options.model = modelArgument(parser.value("model"));
     if (parser.isSet("prompt")) options.prompt = parser.value("prompt");
     options.view = parser.value("view");
+    for (const QString& setting : parser.values("set")) {
+        const qsizetype equals = setting.indexOf('=');
+        if (equals <= 0) return "--set needs KEY=VALUE, e.g. --set score=induction";
+        options.settings.append({setting.left(equals), setting.mid(equals + 1)});
+    }
+    if (!options.settings.isEmpty() && options.view.isEmpty()) return "--set needs a --view";
     options.screenshot = parser.value("screenshot");
     options.dark = parser.isSet("dark");
     bool ok = true;
@@ -186,6 +203,10 @@ QString select(MainWindow& window, Session& session, const Options& options) {
     if (options.cap) window.presenter()->setContextCap(*options.cap);
     if (options.dark) Presentation::instance().setDark(true);
     if (options.zoom) Presentation::instance().setZoom(*options.zoom);
+    for (const auto& [key, value] : options.settings)
+        if (const QString error = window.view(options.view)->setOption(key, value);
+            !error.isEmpty())
+            return "--set " + key + ": " + error;
     if (options.present) window.enterPresenter();
     if (options.stage) {
         const int stages = window.presenter()->stageCount();

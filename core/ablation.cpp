@@ -171,7 +171,8 @@ AblationEffect ablationEffect(std::shared_ptr<const Model> model, std::span<cons
 
 std::vector<std::vector<double>> headAblationSweep(std::shared_ptr<const Model> model,
                                                    std::span<const int> ids, AblationMode mode,
-                                                   int token, AblationMetric metric) {
+                                                   int token, AblationMetric metric,
+                                                   const SweepProgressFn& progress) {
     checkToken(model->config, token);
     if (metric == AblationMetric::Loss && ids.size() < 2)
         throw Error("the loss needs a prompt of at least two tokens");
@@ -189,6 +190,8 @@ std::vector<std::vector<double>> headAblationSweep(std::shared_ptr<const Model> 
             const Ablation one{{{l, h}}, {}, mode};
             grid[size_t(l)][size_t(h)] =
                 measure(runPrompt(model, ids, ablationHooks(cfg, one, before))) - base;
+            if (progress && !progress(l * cfg.n_head + h + 1, cfg.n_layer * cfg.n_head))
+                throw Cancelled();
         }
     return grid;
 }

@@ -4,6 +4,7 @@
 // Neurons (after GELU) are ablated the same way. Built on ForwardHooks; the engine is unchanged.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -65,10 +66,14 @@ AblationEffect ablationEffect(std::shared_ptr<const Model> model, std::span<cons
                               const Ablation& ablation, int token);
 
 enum class AblationMetric { LogProb, Prob, Loss };
+// Called after each head of a sweep: (heads done, heads total). Return false to cancel (the
+// sweep then throws Cancelled).
+using SweepProgressFn = std::function<bool(int done, int total)>;
 // Each head ablated alone: grid[layer][head] = the metric after − before (LogProb and Prob of
 // `token` at the last position; Loss over the prompt, which needs T ≥ 2).
 std::vector<std::vector<double>> headAblationSweep(std::shared_ptr<const Model> model,
                                                    std::span<const int> ids, AblationMode mode,
-                                                   int token, AblationMetric metric);
+                                                   int token, AblationMetric metric,
+                                                   const SweepProgressFn& progress = {});
 
 }  // namespace tscope

@@ -175,6 +175,11 @@ QImage AttentionGrid::thumbnail(int layer, int head) const {
     return thumbnails_[i];
 }
 
+void AttentionGrid::setCrossedOut(std::vector<std::pair<int, int>> heads) {
+    crossedOut_ = std::move(heads);
+    update();
+}
+
 void AttentionGrid::setSelected(int layer, int head) {
     if (layer == selectedLayer_ && head == selectedHead_) return;
     selectedLayer_ = layer;
@@ -257,6 +262,13 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
                 painter.drawImage(target, image);  // nearest-neighbour: crisp cells
         }
     }
+    painter.setPen(QPen(p.error(), 2));
+    for (const auto& [l, h] : crossedOut_) {
+        if (l >= layers_ || h >= heads_) continue;
+        const QRect cell(g.labelWidth + h * step, g.labelHeight + l * step, g.cell, g.cell);
+        painter.drawLine(cell.topLeft(), cell.bottomRight());
+        painter.drawLine(cell.topRight(), cell.bottomLeft());
+    }
     // The open head (or the whole layer when heads are averaged).
     if (selectedLayer_ >= 0 && selectedLayer_ < layers_) {
         painter.setPen(QPen(p.accent(), 2.5));
@@ -275,7 +287,11 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
 
 void AttentionGrid::mousePressEvent(QMouseEvent* event) {
     int layer, head;
-    if (event->button() == Qt::LeftButton && cellAt(event->position().toPoint(), &layer, &head))
+    if (event->button() != Qt::LeftButton || !cellAt(event->position().toPoint(), &layer, &head))
+        return;
+    if (event->modifiers() & Qt::ControlModifier)
+        emit ablationToggled(layer, head);
+    else
         emit headClicked(layer, head);
 }
 
@@ -283,8 +299,10 @@ void AttentionGrid::mouseMoveEvent(QMouseEvent* event) {
     int layer, head;
     if (cellAt(event->position().toPoint(), &layer, &head)) {
         setCursor(Qt::PointingHandCursor);
-        QToolTip::showText(event->globalPosition().toPoint(),
-                           tr("Layer %1, head %2: click to open").arg(layer).arg(head), this);
+        QToolTip::showText(
+            event->globalPosition().toPoint(),
+            tr("Layer %1, head %2: click to open · Ctrl+click to ablate").arg(layer).arg(head),
+            this);
     } else {
         unsetCursor();
         QToolTip::hideText();

@@ -4,6 +4,7 @@
 // heads only repaints the outline. Large captures are rendered on a worker thread once the
 // snapshot has settled for kSettleMs and the grid is visible, keeping the old thumbnails up
 // meanwhile. Clicking a thumbnail asks to open that head; it does not change any selection itself.
+// Ctrl+click asks to ablate it (or restore it); ablated heads are crossed out.
 #pragma once
 
 #include <QImage>
@@ -31,6 +32,8 @@ class AttentionGrid : public QWidget {
     void setSnapshot(std::shared_ptr<const Snapshot> snapshot);
     void setSelected(int layer, int head);  // head −1 = the whole layer (averaged heads)
     void restyle();                         // colours changed: re-render the thumbnails
+    void setCrossedOut(std::vector<std::pair<int, int>> heads);  // (layer, head) ablated
+    const std::vector<std::pair<int, int>>& crossedOut() const { return crossedOut_; }
 
     int layers() const { return layers_; }
     int heads() const { return heads_; }
@@ -44,6 +47,7 @@ class AttentionGrid : public QWidget {
 
   signals:
     void headClicked(int layer, int head);
+    void ablationToggled(int layer, int head);  // Ctrl+click
 
   protected:
     void paintEvent(QPaintEvent* event) override;
@@ -73,6 +77,7 @@ class AttentionGrid : public QWidget {
     std::shared_ptr<std::atomic<bool>> cancel_;
     std::shared_ptr<std::vector<QImage>> pending_;
     QTimer settle_;  // starts the worker once Steps pause
+    std::vector<std::pair<int, int>> crossedOut_;
 };
 
 }  // namespace tscope::ui

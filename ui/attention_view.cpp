@@ -98,6 +98,12 @@ AttentionView::AttentionView(Session* session, QWidget* parent) : View(session, 
         session_->selectLayer(layer);
         session_->selectHead(head);
     });
+    connect(grid_, &AttentionGrid::ablationToggled, session_, &Session::toggleAblation);
+    connect(session_, &Session::ablationChanged, this, [this] {
+        std::vector<std::pair<int, int>> heads;
+        for (const HeadRef& h : session_->ablatedHeads()) heads.emplace_back(h.layer, h.head);
+        grid_->setCrossedOut(std::move(heads));
+    });
     connect(math_, &AttentionMathPane::keyActivated, this,
             [this](int key) { heatmap_->setHighlightedCell(query_, key); });
     connect(session_, &Session::snapshotChanged, this, &AttentionView::onSnapshot);

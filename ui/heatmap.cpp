@@ -491,7 +491,19 @@ void Heatmap::onMouseMove(QMouseEvent* event) {
 void Heatmap::onMousePress(QMouseEvent* event) {
     if (event->button() != Qt::LeftButton) return;
     int r, c;
+    clickModifiers_ = event->modifiers();
     if (cellAt(event->position(), &r, &c)) emit cellClicked(r, c);
+}
+
+void showLayerGrid(Heatmap* heatmap, const std::vector<std::vector<double>>& grid,
+                   QStringList columns) {
+    const int L = int(grid.size()), n = L > 0 ? int(grid[0].size()) : 0;
+    RowMatrix values(L, n);  // [L, n]
+    for (int l = 0; l < L; ++l)
+        for (int i = 0; i < n; ++i) values(l, i) = float(grid[size_t(l)][size_t(i)]);
+    heatmap->setRowLabels({});  // plain numbers under the axis titles "layer" and "head"
+    heatmap->setColumnLabels(columns);
+    heatmap->setValues(values);
 }
 
 QCPColorGradient divergingGradient() {

@@ -75,6 +75,8 @@ class Heatmap : public QWidget {
     void setHighlightedColumn(int col);
     void setHighlightedCell(int row, int col);
     int highlightedRow() const { return highlightRow_; }
+    // Modifier keys held at the last cellClicked (Ctrl+click can mean something else).
+    Qt::KeyboardModifiers clickModifiers() const { return clickModifiers_; }
 
     void restyle();  // fonts and colours from Presentation
     void replot();   // queued replot
@@ -108,11 +110,17 @@ class Heatmap : public QWidget {
          logarithmic_ = false;
     int highlightRow_ = -1, highlightCol_ = -1;
     int hoverRow_ = -1, hoverCol_ = -1;
+    Qt::KeyboardModifiers clickModifiers_;
     int strideX_ = 0, strideY_ = 0;  // label every n-th cell
     QSize laidOutSize_;              // plot size at the last layout
     bool correcting_ = false;        // a replot to fix the strides is queued
     std::function<QString(int, int)> tooltip_;
 };
+
+// A [layers][columns] grid (L × H heads, L × T positions): rows numbered, columns labelled
+// (numbered when `columns` is empty).
+void showLayerGrid(Heatmap* heatmap, const std::vector<std::vector<double>>& grid,
+                   QStringList columns = {});
 
 // Diverging gradient for signed data: blue at 0, the background colour at 0.5, red at 1.
 QCPColorGradient divergingGradient();

@@ -6,6 +6,8 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include "ui/head_score_text.h"
+
 namespace tscope::ui {
 
 namespace {
@@ -16,6 +18,9 @@ const char* const kMouseHints[][2] = {
     {"Click a token chip", "select that position in every view"},
     {"Click a bar (Output)", "force that token instead (what-if)"},
     {"Right-click a chart", "export it as PNG or SVG, or its data as CSV"},
+    {"Click a head (Head atlas)", "open it in the Attention view"},
+    {"Ctrl+click a head (Head atlas, all-heads grid)", "ablate it / restore it"},
+    {"Click a cell (Patching)", "show that patched run's top tokens"},
 };
 
 // Presenter mode (F5) reads these keys itself, so they are no window actions either.
@@ -35,6 +40,16 @@ const char* const kPresenterKeys[][2] = {
 QString row(const QString& keys, const QString& what) {
     return QString("<tr><td style='padding:3px 18px 3px 0'><b>%1</b></td><td>%2</td></tr>")
         .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+}
+
+// The head atlas's six scores, defined exactly as the atlas computes them (core/head_scores.h).
+QString headScoreHelp() {
+    QString html = "<h3>Head-role scores (Head atlas)</h3><p>" +
+                   headScorePreamble().toHtmlEscaped() + "</p><ul>";
+    for (int s = 0; s < kHeadScoreCount; ++s)
+        html += "<li><code>" + headScoreLabel(HeadScore(s)) +
+                "</code>: " + headScoreDefinition(HeadScore(s)).toHtmlEscaped() + "</li>";
+    return html + "</ul><p>" + headScoreNullRule().toHtmlEscaped() + "</p>";
 }
 
 }  // namespace
@@ -62,7 +77,7 @@ HelpDialog::HelpDialog(const QList<QAction*>& actions, QWidget* parent) : QDialo
     for (const auto& key : kPresenterKeys) html_ += row(key[0], key[1]);
     html_ += "</table><h3>Mouse</h3><table>";
     for (const auto& hint : kMouseHints) html_ += row(hint[0], hint[1]);
-    html_ += "</table>";
+    html_ += "</table>" + headScoreHelp();
 
     auto* label = new QLabel(html_, this);
     label->setTextFormat(Qt::RichText);

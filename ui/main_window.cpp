@@ -29,15 +29,19 @@
 #include <cmath>
 
 #include "core/resources.h"
+#include "ui/ablation_view.h"
 #include "ui/about_dialog.h"
 #include "ui/attention_view.h"
+#include "ui/compare_view.h"
 #include "ui/embeddings_view.h"
 #include "ui/generation_bar.h"
+#include "ui/head_atlas_view.h"
 #include "ui/help_dialog.h"
 #include "ui/key_policy.h"
 #include "ui/layers_view.h"
 #include "ui/model_menu.h"
 #include "ui/output_view.h"
+#include "ui/patching_view.h"
 #include "ui/plot_style.h"
 #include "ui/presenter/presenter_console.h"
 #include "ui/presenter/presenter_view.h"
@@ -52,7 +56,8 @@ namespace tscope::ui {
 namespace {
 
 constexpr double kZoomStep = 1.15;
-const QStringList kViewOrder = {"tokens", "embeddings", "attention", "layers", "output"};
+const QStringList kViewOrder = {"tokens", "embeddings", "attention", "layers", "output",
+                                "heads",  "ablation",   "patching",  "compare"};
 const QSize kPreferredSize(1440, 900);
 // The talk's demo, shipped with the app (resources/sessions, installed under share/tscope).
 QString exampleSession() {
@@ -119,9 +124,18 @@ void MainWindow::createViews() {
     output_ = new OutputView(session_, this);
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
-    const std::initializer_list<View*> tabbed = {tokens_, new EmbeddingsView(session_, tabs_),
+    auto* atlas = new HeadAtlasView(session_, tabs_);
+    connect(atlas, &HeadAtlasView::openHeadRequested, this, [this] { showView("attention"); });
+    // the walk's five stages, then the research tools
+    const std::initializer_list<View*> tabbed = {tokens_,
+                                                 new EmbeddingsView(session_, tabs_),
                                                  new AttentionView(session_, tabs_),
-                                                 new LayersView(session_, tabs_), output_};
+                                                 new LayersView(session_, tabs_),
+                                                 output_,
+                                                 atlas,
+                                                 new AblationView(session_, tabs_),
+                                                 new PatchingView(session_, tabs_),
+                                                 new CompareView(session_, tabs_)};
     for (View* view : tabbed) {
         views_[view->viewName()] = view;
         tabs_->addTab(scrollable(view, tabs_), view->title());

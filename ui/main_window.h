@@ -1,8 +1,9 @@
 // The main window only assembles: the five views as tabs in the order of the walk (tokens
-// first), the generation toolbar, menus with a shortcut for every action, the status bar, an
-// error banner, presenter mode (F5) and session files, and QSettings persistence. All
-// behaviour lives in the views, the presenter and the Session. The window fits the screen it is
-// on at any zoom: views scroll rather than push the window past the screen.
+// first) and the four research tools after them, the generation toolbar, menus with a shortcut for
+// every action, the status bar, an error banner, presenter mode (F5) and session files, and
+// QSettings persistence. All behaviour lives in the views, the presenter and the Session. The
+// window fits the screen it is on at any zoom: views scroll rather than push the window past the
+// screen.
 #pragma once
 
 #include <QMainWindow>
@@ -35,7 +36,8 @@ class MainWindow : public QMainWindow {
     explicit MainWindow(Session* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    QStringList viewNames() const;  // tokens, embeddings, attention, layers, output
+    // tokens, embeddings, attention, layers, output, heads, ablation, patching, compare
+    QStringList viewNames() const;
     View* view(const QString& name) const;
     View* currentView() const;           // the view of the current tab
     bool showView(const QString& name);  // false for an unknown name

@@ -404,7 +404,10 @@ void Session::publish(std::shared_ptr<const Snapshot> snapshot, bool newModel) {
     if (newModel) model_ = snapshot_->model;
     if (followLast || newModel) selectedPosition_ = snapshot_->length() - 1;
     clampSelection();
-    if (newModel) emit modelChanged();
+    if (newModel) {
+        emit modelChanged();
+        setAblatedHeads({});  // another model's heads are other heads
+    }
     emit snapshotChanged();
     if (selectedPosition_ != oldPosition || selectedLayer_ != oldLayer || selectedHead_ != oldHead)
         emit selectionChanged();
@@ -640,6 +643,40 @@ void Session::selectHead(int head) {
     selectedHead_ = head;
     clampSelection();
     if (selectedHead_ != old) emit selectionChanged();
+}
+
+bool Session::isAblated(int layer, int head) const {
+    return std::find(ablatedHeads_.begin(), ablatedHeads_.end(), HeadRef{layer, head}) !=
+           ablatedHeads_.end();
+}
+
+void Session::toggleAblation(int layer, int head) {
+    std::vector<HeadRef> heads = ablatedHeads_;
+    const auto it = std::find(heads.begin(), heads.end(), HeadRef{layer, head});
+    if (it != heads.end())
+        heads.erase(it);
+    else
+        heads.push_back({layer, head});
+    setAblatedHeads(heads);
+}
+
+void Session::setAblatedHeads(const std::vector<HeadRef>& heads) {
+    const int layers = model_ ? model_->config.n_layer : 0;
+    const int perLayer = model_ ? model_->config.n_head : 0;
+    std::vector<HeadRef> kept;
+    for (const HeadRef& h : heads)
+        if (h.layer >= 0 && h.layer < layers && h.head >= 0 && h.head < perLayer &&
+            std::find(kept.begin(), kept.end(), h) == kept.end())
+            kept.push_back(h);
+    if (kept == ablatedHeads_) return;
+    ablatedHeads_ = std::move(kept);
+    emit ablationChanged();
+}
+
+void Session::setAblationMode(AblationMode mode) {
+    if (mode == ablationMode_) return;
+    ablationMode_ = mode;
+    emit ablationChanged();
 }
 
 }  // namespace tscope::ui

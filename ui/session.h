@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/ablation.h"
 #include "core/capture.h"
 #include "core/model.h"
 #include "core/sampling.h"
@@ -74,6 +75,12 @@ class Session : public QObject {
     int selectedLayer() const { return selectedLayer_; }
     int selectedHead() const { return selectedHead_; }
 
+    // The heads the research views ablate (toggled in the atlas and the all-heads grid, marked
+    // wherever heads are drawn). The snapshot itself always shows the unablated model.
+    const std::vector<HeadRef>& ablatedHeads() const { return ablatedHeads_; }
+    bool isAblated(int layer, int head) const;
+    AblationMode ablationMode() const { return ablationMode_; }
+
     // Blocks the calling (GUI) thread's event loop until no job is queued or running; for tests
     // and --screenshot only. Returns false if the last job failed.
     bool waitUntilIdle();
@@ -102,12 +109,16 @@ class Session : public QObject {
     void selectPosition(int t);
     void selectLayer(int layer);
     void selectHead(int head);
+    void toggleAblation(int layer, int head);
+    void setAblatedHeads(const std::vector<HeadRef>& heads);  // out-of-range heads are dropped
+    void setAblationMode(AblationMode mode);
 
   signals:
     void modelChanged();      // a new model is loaded (snapshot follows)
     void snapshotChanged();   // tokens / capture changed
     void samplingChanged();   // temperature, top-k, top-p or seed changed: redraw distribution
     void selectionChanged();  // position, layer or head changed
+    void ablationChanged();   // the ablated heads or the mode changed
     void busyChanged(bool busy);
     void progress(int done, int total, const QString& what);
     void errorOccurred(const QString& message);
@@ -133,6 +144,8 @@ class Session : public QObject {
     bool busy_ = false;
     QString lastError_;
     int selectedPosition_ = 0, selectedLayer_ = 0, selectedHead_ = 0;
+    std::vector<HeadRef> ablatedHeads_;
+    AblationMode ablationMode_ = AblationMode::Zero;
 };
 
 }  // namespace tscope::ui

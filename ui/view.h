@@ -26,6 +26,12 @@ class View : public QWidget {
     // Blocks until what the view computes in the background (thumbnails, the logit lens) for
     // the current snapshot is done and shown; for --screenshot and tests.
     virtual void waitUntilReady() {}
+    // A view-specific setting from the command line (tscope --set KEY=VALUE, for scripted
+    // screenshots); returns an error message, empty when applied.
+    virtual QString setOption(const QString& key, const QString& value) {
+        Q_UNUSED(value);
+        return QString("the %1 view has no option '%2'").arg(viewName(), key);
+    }
 
   protected:
     Session* session_;

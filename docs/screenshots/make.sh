@@ -15,6 +15,14 @@ shot docs/screenshots/embeddings.png --view embeddings
 shot docs/screenshots/attention.png --view attention --layer 0 --head 3
 shot docs/screenshots/layers.png --view layers
 shot docs/screenshots/output.png --view output
+# Research tools: the head atlas (previous-token score on the prompt, head 1.1 ablated; add
+# --set source=probe for the repeated random probe), an ablation with its sweep, the patching
+# grids of the IOI prompts from the README's CLI example (one patched cell opened), and "bank"
+# in two contexts.
+shot docs/screenshots/atlas.png --view heads --set score=prev_token --set ablate=1.1
+shot docs/screenshots/ablation.png --view ablation --set heads=0.3 --set sweep=loss
+shot docs/screenshots/patching.png --view patching --set run=1 --set cell=resid:0:9
+shot docs/screenshots/compare.png --view compare --set layer=0 --set head=3
 layer_head=$(python3 -c "import json; print(*json.load(open('models/default/stats.json'))['clearest_head'])")
 read -r layer head <<<"$layer_head"
 prompt="It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness."

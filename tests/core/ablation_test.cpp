@@ -117,5 +117,23 @@ TEST(Ablation, HeadsAndNeuronsOutsideTheModelAreErrors) {
     EXPECT_THROW(ablationEffect(tinyGpt2(), std::vector<int>{1, 2}, {}, 50257), Error);
 }
 
+// Progress counts every head once; returning false stops the sweep with Cancelled.
+TEST(Ablation, SweepReportsProgressAndCancels) {
+    const auto ids = idsOf(golden()["ids"]);
+    std::vector<int> done;
+    headAblationSweep(tinyGpt2(), ids, AblationMode::Zero, 262, AblationMetric::LogProb,
+                      [&](int d, int total) {
+                          EXPECT_EQ(total, 8);
+                          done.push_back(d);
+                          return true;
+                      });
+    EXPECT_EQ(done, std::vector<int>({1, 2, 3, 4, 5, 6, 7, 8}));
+    int calls = 0;
+    EXPECT_THROW(headAblationSweep(tinyGpt2(), ids, AblationMode::Zero, 262,
+                                   AblationMetric::LogProb, [&](int, int) { return ++calls < 3; }),
+                 Cancelled);
+    EXPECT_EQ(calls, 3);
+}
+
 }  // namespace
 }  // namespace tscope

@@ -53,7 +53,8 @@ class MainWindowTest : public QObject {
 
     void everyViewRenders() {
         QCOMPARE(window_->viewNames(),
-                 QStringList({"tokens", "embeddings", "attention", "layers", "output"}));
+                 QStringList({"tokens", "embeddings", "attention", "layers", "output", "heads",
+                              "ablation", "patching", "compare"}));
         for (const QString& name : window_->viewNames()) {
             QVERIFY(window_->showView(name));
             View* view = window_->view(name);
