@@ -1,8 +1,6 @@
 #include "core/session_file.h"
 
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/shortest_decimal.h"
 
 namespace tscope {
 
@@ -237,18 +236,6 @@ SessionFile parseSessionFile(const std::string& jsonText, const std::string& fil
 SessionFile readSessionFile(const std::filesystem::path& path) {
     return parseSessionFile(readRegularFile(path, kSessionFile), path.string());
 }
-
-namespace {
-
-// The double nearest to the shortest decimal that reads back as `x`: 0.01f is written "0.01",
-// not 0.009999999776482582, which would fall below the reader's lower bound of 0.01.
-double shortestDecimal(float x) {
-    char text[32];
-    const auto end = std::to_chars(text, text + sizeof text, x).ptr;
-    return std::strtod(std::string(text, end).c_str(), nullptr);
-}
-
-}  // namespace
 
 std::string formatSessionFile(const SessionFile& s) {
     json model = json::object();

@@ -1,20 +1,13 @@
 #include "app/cli/json_out.h"
 
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <iostream>
-#include <limits>
+
+#include "core/shortest_decimal.h"
 
 namespace tscope::cli {
 
 double jsonFloat(float value) {
-    if (!std::isfinite(value)) return std::numeric_limits<double>::quiet_NaN();
-    // float → shortest decimal → double, so 0.1f prints as 0.1 rather than 0.10000000149011612
-    char text[32];
-    const auto result = std::to_chars(text, text + sizeof(text) - 1, value);
-    *result.ptr = '\0';
-    return std::strtod(text, nullptr);
+    return shortestDecimal(value);
 }
 
 json floatArray(std::span<const float> values) {
