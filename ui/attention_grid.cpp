@@ -254,7 +254,7 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
                          Qt::AlignRight | Qt::AlignVCenter, QString("L%1").arg(l));
     for (int l = 0; l < layers_; ++l) {
         for (int h = 0; h < heads_; ++h) {
-            QRect target(g.labelWidth + h * step, g.labelHeight + l * step, g.cell, g.cell);
+            const QRect target = g.cellRect(l, h);
             QImage image = thumbnail(l, h);
             if (image.isNull())
                 painter.fillRect(target, p.grid());
@@ -265,7 +265,7 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
     painter.setPen(QPen(p.error(), 2));
     for (const auto& [l, h] : crossedOut_) {
         if (l >= layers_ || h >= heads_) continue;
-        const QRect cell(g.labelWidth + h * step, g.labelHeight + l * step, g.cell, g.cell);
+        const QRect cell = g.cellRect(l, h);
         painter.drawLine(cell.topLeft(), cell.bottomRight());
         painter.drawLine(cell.topRight(), cell.bottomLeft());
     }

@@ -58,6 +58,11 @@ class AttentionGrid : public QWidget {
   private:
     struct Geometry {
         int labelWidth, labelHeight, cell, gap;
+        // where the thumbnail of (layer, head) is drawn
+        QRect cellRect(int layer, int head) const {
+            return QRect(labelWidth + head * (cell + gap), labelHeight + layer * (cell + gap), cell,
+                         cell);
+        }
     };
     Geometry geometry() const;
     bool cellAt(QPoint pos, int* layer, int* head) const;
