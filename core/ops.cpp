@@ -42,6 +42,24 @@ void forEachChunk(Index size, Index chunk, const Work& work) {
         work(item * chunk, std::min(size, (item + 1) * chunk));
 }
 
+// Decode: out [1,N] = x [1,K] · W [K,N] + b. Each thread owns one band of output columns and
+// walks down W's rows, reading the band's long run of every row. Each output is the same chain
+// of fused multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row computed
+// alone equals the same row computed in a prefill, bit for bit.
+void linearRow(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b,
+               const kernels::GemmKernels& gemm) {
+    const Index K = x.cols(), N = W.cols();
+#pragma omp parallel if (N >= 256)
+    {
+        const auto [c0, c1] = part(N, omp_get_thread_num(), omp_get_num_threads());
+        if (c1 > c0) {
+            float* band = out.data() + c0;  // [c1 − c0]
+            for (Index c = c0; c < c1; ++c) band[c - c0] = b(c);
+            gemm.accumulateRows(band, x.data(), W.data() + c0, W.outerStride(), K, c1 - c0);
+        }
+    }
+}
+
 // Keys per block of queries in attentionHead: the block computes keys up to its last query, so
 // at most this many columns above the diagonal are wasted per row.
 constexpr Index kAttentionRows = 32;
@@ -66,7 +84,8 @@ void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstV
     const Index n = x.rows(), K = x.cols(), N = W.cols();
     eigen_assert(W.rows() == K && out.rows() == n && out.cols() == N && b.size() == N);
     const kernels::GemmKernels* gemm = kernels::active();
-    if (gemm && n > 1) {
+    if (gemm && n == 1) return linearRow(out, x, W, b, *gemm);
+    if (gemm) {
         forEachChunk(N, kColumnsPerItem, [&](Index c0, Index c1) {
             // out[:, c0:c1] [n,Nc] = x [n,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
             gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(),
@@ -96,7 +115,19 @@ void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
     const Index n = x.rows(), C = x.cols(), R = M.rows();
     eigen_assert(M.cols() == C && out.rows() == n && out.cols() == R);
     const kernels::GemmKernels* gemm = kernels::active();
-    if (gemm && n > 1) {
+    if (gemm && n == 1 && omp_get_max_threads() > 1) {
+        // decode: every thread reads one block of rows of M (a block of the vocabulary)
+#pragma omp parallel
+        {
+            const auto [r0, r1] = part(R, omp_get_thread_num(), omp_get_num_threads());
+            if (r1 > r0)
+                gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(),
+                                       x.outerStride(), M.data() + r0 * M.outerStride(),
+                                       M.outerStride(), 1, C, r1 - r0);
+        }
+        return;
+    }
+    if (gemm) {
         forEachChunk(R, kColumnsPerItem, [&](Index r0, Index r1) {
             // out[:, r0:r1] [n,Rc] = x [n,C] · M[r0:r1]ᵀ [C,Rc]
             gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),

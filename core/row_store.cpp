@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <new>
+#include <string_view>
 #include <utility>
 
 namespace tscope {
@@ -21,6 +23,19 @@ size_t roundUpToPages(size_t bytes) {
     const size_t page = pageSize();
     return (bytes + page - 1) / page * page;
 }
+
+// TSCOPE_POPULATE=0 leaves every page to fault in on its own (for side-by-side measurements).
+bool populateEnabled() {
+    static const bool enabled = [] {
+        const char* value = std::getenv("TSCOPE_POPULATE");
+        return !(value && std::string_view(value) == "0");
+    }();
+    return enabled;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL and pages fault as usual
+#endif
 
 }  // namespace
 
@@ -45,7 +60,8 @@ RowStore::RowStore(RowStore&& other) noexcept
       capacity_(std::exchange(other.capacity_, 0)),
       width_(std::exchange(other.width_, 0)),
       highWater_(std::exchange(other.highWater_, 0)),
-      mappedBytes_(std::exchange(other.mappedBytes_, 0)) {}
+      mappedBytes_(std::exchange(other.mappedBytes_, 0)),
+      populatedBytes_(std::exchange(other.populatedBytes_, 0)) {}
 
 RowStore& RowStore::operator=(RowStore&& other) noexcept {
     if (this != &other) {
@@ -57,6 +73,7 @@ RowStore& RowStore::operator=(RowStore&& other) noexcept {
 
 Eigen::Map<RowMatrix> RowStore::rows(Eigen::Index t0, Eigen::Index n) {
     assert(t0 >= 0 && n >= 0 && t0 + n <= capacity_);
+    populateTo(t0 + n);
     highWater_ = std::max(highWater_, t0 + n);
     return Eigen::Map<RowMatrix>(data_ + t0 * width_, n, width_);
 }
@@ -78,7 +95,18 @@ void RowStore::copyRows(const RowStore& other, Eigen::Index n) {
 
 size_t RowStore::bytesTouched() const {
     const size_t bytes = size_t(highWater_) * size_t(width_) * sizeof(float);
-    return std::min(mappedBytes_, roundUpToPages(bytes));
+    return std::min(mappedBytes_, std::max(populatedBytes_, roundUpToPages(bytes)));
+}
+
+void RowStore::populateTo(Eigen::Index end) {
+    const size_t needed = roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
+    if (needed <= populatedBytes_) return;
+    // A write onto one new page (a decode step) may as well fault it in. Best effort: where the
+    // kernel refuses, the writes fault the pages in one by one.
+    if (needed - populatedBytes_ > pageSize() && populateEnabled())
+        madvise(reinterpret_cast<char*>(data_) + populatedBytes_, needed - populatedBytes_,
+                MADV_POPULATE_WRITE);
+    populatedBytes_ = needed;
 }
 
 }  // namespace tscope

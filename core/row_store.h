@@ -2,7 +2,9 @@
 // floats, row-major, that never move. The capacity is the model's context (n_positions), so a row
 // never has to be copied to make room, and readers on other threads can keep pointers into rows
 // while new rows are appended. The memory is reserved from the OS untouched: a page costs resident
-// memory only once a row on it is written, so an unused capacity is free.
+// memory only once a row on it is written, so an unused capacity is free. Pages are made resident
+// in batches just before rows on them are written (one madvise for many pages: a page fault per
+// 4 KiB page cost ~4 µs on our virtual machine, 0.8 s for a T = 1024 prefill of GPT-2 small).
 #pragma once
 
 #include <cstddef>
@@ -44,6 +46,10 @@ class RowStore {
     Eigen::Index capacity_ = 0, width_ = 0;
     Eigen::Index highWater_ = 0;  // rows [0, highWater_) have been written at least once
     size_t mappedBytes_ = 0;
+    size_t populatedBytes_ = 0;  // [0, populatedBytes_) is resident or about to be written
+
+    // Makes the pages under rows [0, end) resident before they are written.
+    void populateTo(Eigen::Index end);
 };
 
 }  // namespace tscope

@@ -22,6 +22,10 @@ struct GemmKernels {
     // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
     void (*linearTransposed)(float* out, Index ldo, const float* x, Index ldx, const float* M,
                              Index ldm, Index n, Index C, Index rows);
+    // out [cols] += x [K] · W [K,cols] (rows of W ldw floats apart), k ascending: one thread's
+    // band of columns of a decode step's product, each output the same fma chain as in linear.
+    void (*accumulateRows)(float* out, const float* x, const float* W, Index ldw, Index K,
+                           Index cols);
 };
 
 const GemmKernels& avx2Kernels();    // AVX2 + FMA (x86-64-v3)

@@ -43,8 +43,8 @@ struct Avx2 {
 namespace tscope::kernels {
 
 const GemmKernels& avx2Kernels() {
-    static constexpr GemmKernels kernels{"avx2", &impl::linear<Avx2>,
-                                         &impl::linearTransposed<Avx2>};
+    static constexpr GemmKernels kernels{"avx2", &impl::linear<Avx2>, &impl::linearTransposed<Avx2>,
+                                         &impl::accumulateRows<Avx2>};
     return kernels;
 }
 

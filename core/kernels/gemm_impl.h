@@ -203,4 +203,43 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
     }
 }
 
+// ---- accumulateRows: out [cols] += x [K] · W [K,cols] ---------------------------------------
+
+// Rows of W per pass: out is loaded and stored once per pass, W streams through once. Within a
+// pass the rows are added in order, so every output is linear's chain of fmas over k.
+constexpr Index kAccumulateRows = 4;
+
+template <class V, int R>
+inline void accumulatePass(float* out, const float* x, const float* W, Index ldw, Index cols) {
+    using Reg = typename V::Reg;
+    constexpr int w = V::kWidth;
+    Reg xk[R];  // x[k] broadcast
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) xk[r] = V::broadcast(x[r]);
+    auto step = [&](Index j, auto load, auto store) {
+        Reg acc = load(out + j);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) acc = V::fma(xk[r], load(W + r * ldw + j), acc);
+        store(out + j, acc);
+    };
+    Index j = 0;
+    for (; j + w <= cols; j += w)
+        step(
+            j, [](const float* p) { return V::load(p); }, [](float* p, Reg a) { V::store(p, a); });
+    if (j < cols) {
+        const int count = int(cols - j);
+        step(
+            j, [count](const float* p) { return V::loadPart(p, count); },
+            [count](float* p, Reg a) { V::storePart(p, a, count); });
+    }
+}
+
+template <class V>
+void accumulateRows(float* out, const float* x, const float* W, Index ldw, Index K, Index cols) {
+    Index k = 0;
+    for (; k + kAccumulateRows <= K; k += kAccumulateRows)
+        accumulatePass<V, kAccumulateRows>(out, x + k, W + k * ldw, ldw, cols);
+    for (; k < K; ++k) accumulatePass<V, 1>(out, x + k, W + k * ldw, ldw, cols);
+}
+
 }  // namespace tscope::kernels::impl

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -96,16 +97,39 @@ TEST_P(KernelPathTest, LinearMatchesNaiveLoopOnOddShapes) {
 }
 
 TEST_P(KernelPathTest, LinearReadsAndWritesStridedViewsInPlace) {
-    const Index n = 17, K = 150, N = 75;
-    // x, W and out are blocks of wider matrices; the columns around out must stay untouched
-    const RowMatrix xWide = filled(n, K + 9, 4), WWide = filled(K, N + 21, 5);
-    const Vector b = filled(N, 1, 6);
-    RowMatrix outWide = RowMatrix::Constant(n, N + 40, 7.0f);
-    ops::linear(outWide.middleCols(3, N), xWide.middleCols(5, K), WWide.middleCols(11, N), b);
-    const RowMatrix expected = linearNaive(xWide.middleCols(5, K), WWide.middleCols(11, N), b);
-    expectNear(outWide.middleCols(3, N), expected, K, "strided");
-    EXPECT_TRUE((outWide.leftCols(3).array() == 7.0f).all());
-    EXPECT_TRUE((outWide.rightCols(37).array() == 7.0f).all());
+    const Index K = 150, N = 75;
+    for (Index n : {1, 17}) {  // a decode row and a prefill
+        // x, W and out are blocks of wider matrices; the columns around out must stay untouched
+        const RowMatrix xWide = filled(n, K + 9, 4), WWide = filled(K, N + 21, 5);
+        const Vector b = filled(N, 1, 6);
+        RowMatrix outWide = RowMatrix::Constant(n, N + 40, 7.0f);
+        ops::linear(outWide.middleCols(3, N), xWide.middleCols(5, K), WWide.middleCols(11, N), b);
+        const RowMatrix expected = linearNaive(xWide.middleCols(5, K), WWide.middleCols(11, N), b);
+        expectNear(outWide.middleCols(3, N), expected, K, "strided n=" + std::to_string(n));
+        EXPECT_TRUE((outWide.leftCols(3).array() == 7.0f).all());
+        EXPECT_TRUE((outWide.rightCols(37).array() == 7.0f).all());
+    }
+}
+
+// A decode step computes one row alone; the views recompute rows in blocks. Our kernels sum each
+// output in the same order either way, so a row alone equals that row of a block, bit for bit.
+TEST_P(KernelPathTest, ARowAloneEqualsThatRowOfABlock) {
+    if (std::string_view(GetParam()) == "eigen") GTEST_SKIP() << "Eigen sums in its own order";
+    const Index n = 9, K = 300, N = 770;  // N past 256: the row splits its columns over threads
+    const RowMatrix x = filled(n, K, 12), W = filled(K, N, 13), M = filled(N, K, 14);
+    const Vector b = filled(N, 1, 15);
+    for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        RowMatrix block(n, N), blockT(n, N), row(1, N), rowT(1, N);
+        ops::linear(block, x, W, b);
+        ops::linearTransposed(blockT, x, M);
+        for (Index i = 0; i < n; ++i) {
+            ops::linear(row, x.row(i), W, b);
+            ops::linearTransposed(rowT, x.row(i), M);
+            EXPECT_EQ(row, block.row(i)) << "linear row " << i << ", threads " << threads;
+            EXPECT_EQ(rowT, blockT.row(i)) << "transposed row " << i << ", threads " << threads;
+        }
+    }
 }
 
 TEST_P(KernelPathTest, LinearTransposedMatchesNaiveLoopOnOddShapes) {
@@ -126,15 +150,17 @@ TEST_P(KernelPathTest, LinearTransposedMatchesNaiveLoopOnOddShapes) {
 }
 
 TEST_P(KernelPathTest, LinearTransposedReadsStridedViews) {
-    const Index n = 70, C = 90, R = 139;  // n spans two blocks of 64 rows of x
-    const RowMatrix xWide = filled(n, C + 6, 10), MWide = filled(R, C + 13, 11);
-    RowMatrix outWide = RowMatrix::Constant(n, R + 20, 7.0f);
-    ops::linearTransposed(outWide.middleCols(4, R), xWide.rightCols(C), MWide.leftCols(C));
-    const RowMatrix Mt = MWide.leftCols(C).transpose();
-    expectNear(outWide.middleCols(4, R), linearNaive(xWide.rightCols(C), Mt, Vector()), C,
-               "strided");
-    EXPECT_TRUE((outWide.leftCols(4).array() == 7.0f).all());
-    EXPECT_TRUE((outWide.rightCols(16).array() == 7.0f).all());
+    const Index C = 90, R = 139;
+    for (Index n : {1, 70}) {  // a decode row; two blocks of 64 rows of x
+        const RowMatrix xWide = filled(n, C + 6, 10), MWide = filled(R, C + 13, 11);
+        RowMatrix outWide = RowMatrix::Constant(n, R + 20, 7.0f);
+        ops::linearTransposed(outWide.middleCols(4, R), xWide.rightCols(C), MWide.leftCols(C));
+        const RowMatrix Mt = MWide.leftCols(C).transpose();
+        expectNear(outWide.middleCols(4, R), linearNaive(xWide.rightCols(C), Mt, Vector()), C,
+                   "strided n=" + std::to_string(n));
+        EXPECT_TRUE((outWide.leftCols(4).array() == 7.0f).all());
+        EXPECT_TRUE((outWide.rightCols(16).array() == 7.0f).all());
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, KernelPathTest, testing::Values("avx2", "avx512", "eigen"),
