@@ -186,14 +186,21 @@ def random_repeat_rows(common, batch, n, gen):
     return torch.cat([torch.full((batch, 1), EOT), rnd, rnd], dim=1)
 
 
-def second_copy_loss(model, rows, seen, n):
+def second_copy_loss(model, rows, seen, n, batch_softmax=False):
     """Next-token loss of (B, 2n+1) random-repeat rows on the second copy only: inputs n+1 .. 2n−1
     predict tokens n+2 .. 2n, each the token after an earlier occurrence. The first copy is
-    random and would only teach the model to guess common tokens, which costs held-out loss."""
+    random and would only teach the model to guess common tokens, which costs held-out loss.
+    `batch_softmax`: the softmax is over the tokens of these rows only (a sampled softmax): copying
+    is learnt by telling the right token from the other random ones, at a fraction of the cost."""
     h, _ = model.final_hidden(rows[:, :2 * n])
     h = h[:, n + 1:2 * n]  # (B, n−1, C)
-    logits = h @ model.wte.weight[seen.ids].T
-    targets = seen.index[rows[:, n + 2:2 * n + 1]]
+    if batch_softmax:
+        candidates, index = torch.unique(rows[:, 1:n + 1], return_inverse=True)
+        logits = h @ model.wte.weight[candidates].T
+        targets = index[:, 1:n]  # the second copy equals the first
+    else:
+        logits = h @ model.wte.weight[seen.ids].T
+        targets = seen.index[rows[:, n + 2:2 * n + 1]]
     return CrossEntropy.apply(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
@@ -259,6 +266,40 @@ def param_groups(model, pos_decay):
     return [{"params": decay, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}]
 
 
+def add_layer(model, at):
+    """The model with one more block at index `at` (the old blocks from there move up one), whose
+    two output projections start at zero: it computes exactly what `model` did (same held-out
+    loss), and the new block can only learn what helps. Right after layer 0, with the old blocks
+    frozen, it can become an induction layer: its heads read layer 0's previous-token head from
+    the residual stream (K-composition)."""
+    CONFIG["n_layer"] += 1
+    bigger = GPT(CONFIG)
+    at = at if at >= 0 else CONFIG["n_layer"] - 1
+
+    def moved(name):  # h.i.* → h.(i+1).* for the blocks at or after `at`
+        if not name.startswith("h."):
+            return name
+        i = int(name.split(".")[1])
+        return name.replace(f"h.{i}.", f"h.{i + 1 if i >= at else i}.", 1)
+
+    old = {moved(k): v for k, v in model.state_dict().items()}
+    missing = bigger.load_state_dict(old, strict=False).missing_keys
+    assert all(k.startswith(f"h.{at}.") for k in missing), missing
+    new = bigger.h[at]
+    with torch.no_grad():
+        c = new.c_attn.weight.shape[1]
+        nn.init.normal_(new.c_attn.weight[: 2 * c], std=0.1)  # as init_query_key
+        for proj in (new.attn_proj, new.mlp_proj):
+            proj.weight.zero_()
+            proj.bias.zero_()
+    return bigger
+
+
+def layers_in(state_dict):
+    """n_layer of a checkpoint (one with an added block has more than the script's CONFIG)."""
+    return 1 + max(int(k.split(".")[1]) for k in state_dict if k.startswith("h."))
+
+
 def cmd_train(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -274,17 +315,31 @@ def cmd_train(args):
     seen = SeenVocab(data.numpy()) if args.vocab == "seen" else None
     counts = np.bincount(data.numpy(), minlength=CONFIG["vocab_size"])
     frequent = torch.from_numpy(np.argsort(-counts, kind="stable")[: args.frequent]) if args.frequent else None
-    opt = torch.optim.AdamW(param_groups(model, args.pos_decay), lr=args.lr, betas=(0.9, 0.95))
     gen = torch.Generator().manual_seed(args.seed)
     start, base_wall = 0, 0.0
     ckpt = CACHE / args.ckpt
     if args.init_from:  # a second phase: weights from an earlier run, fresh optimiser and schedule
-        model.load_state_dict(torch.load(CACHE / args.init_from)["model"])
+        weights = torch.load(CACHE / args.init_from)["model"]
+        CONFIG["n_layer"] = layers_in(weights)
+        model = GPT(CONFIG)
+        model.load_state_dict(weights)
     if args.init_from_model:  # continue from an exported model (e.g. models/default)
+        CONFIG["n_layer"] = json.loads(Path(args.init_from_model, "config.json").read_text())["n_layer"]
+        model = GPT(CONFIG)
         import_tensors(model, args.init_from_model)
+    if args.add_layer is not None:
+        model = add_layer(model, args.add_layer)
+    resume = torch.load(ckpt) if ckpt.exists() and args.resume else None
+    if resume and layers_in(resume["model"]) != CONFIG["n_layer"]:
+        CONFIG["n_layer"] = layers_in(resume["model"])
+        model = GPT(CONFIG)
     common = torch.from_numpy(np.nonzero(counts >= 100)[0])
-    if ckpt.exists() and args.resume:
-        state = torch.load(ckpt)
+    for name, p in model.named_parameters():  # e.g. keep layer 0's previous-token head as it is
+        if any(name.startswith(prefix) for prefix in filter(None, args.freeze.split(","))):
+            p.requires_grad_(False)
+    opt = torch.optim.AdamW(param_groups(model, args.pos_decay), lr=args.lr, betas=(0.9, 0.95))
+    if resume:
+        state = resume
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         gen.set_state(state["gen"])
@@ -295,21 +350,28 @@ def cmd_train(args):
     for step in range(start, min(args.steps, args.stop_at or args.steps)):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-        rows = batch_rows(data, args.batch, T, args.repeat_frac, gen)
-        loss = next_token_loss(model, rows, seen, frequent if step < args.frequent_until else None)
+        loss = torch.zeros(())
+        if args.batch:  # 0: a phase of repeated random rows alone
+            rows = batch_rows(data, args.batch, T, args.repeat_frac, gen)
+            loss = next_token_loss(model, rows, seen, frequent if step < args.frequent_until else None)
         if args.repeat_batch:  # plus short rows that repeat a passage, in the same step
             repeats = repeat_rows(data, args.repeat_batch, args.repeat_len, gen)
-            share = repeats.numel() / (repeats.numel() + rows.numel())  # weight by tokens
+            share = repeats.numel() / (repeats.numel() + args.batch * (T + 1))  # weight by tokens
             loss = (1 - share) * loss + share * next_token_loss(model, repeats, seen)
         if args.random_repeat_batch:  # plus the probe's shape: random tokens, then again
-            repeats = random_repeat_rows(common, args.random_repeat_batch, args.random_repeat_len, gen)
-            loss = loss + args.random_repeat_weight * second_copy_loss(model, repeats, seen, args.random_repeat_len)
+            # n varies from step to step: with one fixed n, "look n − 1 back" (positions alone) solves
+            # the task, and layer 0 learnt exactly that instead of an induction head
+            n = int(torch.randint(args.random_repeat_min, args.random_repeat_len + 1, (1,), generator=gen))
+            repeats = random_repeat_rows(common, args.random_repeat_batch, n, gen)
+            copy_loss = second_copy_loss(model, repeats, seen, n, args.random_repeat_softmax == "batch")
+            loss = loss + args.random_repeat_weight * copy_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         elapsed = time.time() - t0
-        line = f"step {step + 1}/{args.steps} loss {loss.item():.4f} elapsed {elapsed:.0f}s tok/s {(step + 1 - start) * args.batch * T / elapsed:.0f}"
+        copy = f" copy {copy_loss.item():.3f} n {n}" if args.random_repeat_batch else ""
+        line = f"step {step + 1}/{args.steps} loss {loss.item():.4f}{copy} elapsed {elapsed:.0f}s tok/s {(step + 1 - start) * args.batch * T / elapsed:.0f}"
         print(line, file=log, flush=True)
         if (step + 1) % 50 == 0 or step + 1 in (args.steps, args.stop_at):
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
@@ -537,6 +599,7 @@ def cmd_probe(args):
     """Head table and a quick held-out loss of a checkpoint, while training runs."""
     torch.set_num_threads(1)
     state = torch.load(CACHE / args.ckpt)
+    CONFIG["n_layer"] = layers_in(state["model"])
     model = GPT(CONFIG)
     model.load_state_dict(state["model"])
     model.eval()
@@ -559,6 +622,7 @@ def cmd_probe(args):
 
 def cmd_export(args):
     state = torch.load(CACHE / args.ckpt)
+    CONFIG["n_layer"] = layers_in(state["model"])
     model = GPT(CONFIG)
     model.load_state_dict(state["model"])
     # evaluate what ships: round to F16 first
@@ -643,8 +707,12 @@ def main():
     tr.add_argument("--repeat-len", type=int, default=128, help="length of those rows")
     tr.add_argument("--init-from-model", default="", help="start from an exported model directory (HF layout)")
     tr.add_argument("--random-repeat-batch", type=int, default=0, help="extra rows per step: EOT + n random common tokens + the same n")
-    tr.add_argument("--random-repeat-len", type=int, default=50, help="n of those rows")
+    tr.add_argument("--random-repeat-len", type=int, default=50, help="largest n of those rows")
+    tr.add_argument("--random-repeat-min", type=int, default=50, help="smallest n (drawn per step)")
     tr.add_argument("--random-repeat-weight", type=float, default=0.5, help="weight of their second-copy loss")
+    tr.add_argument("--random-repeat-softmax", choices=("seen", "batch"), default="seen", help="their softmax: over all seen tokens, or over the tokens of those rows")
+    tr.add_argument("--add-layer", type=int, default=None, metavar="AT", help="insert a block at index AT (-1: after the last) whose output starts at zero")
+    tr.add_argument("--freeze", default="", help="comma-separated parameter name prefixes not trained (h.0.,wte,wpe)")
     ex = sub.add_parser("export")
     ex.add_argument("--out", default=str(HERE / "../default"))
     ex.add_argument("--tokenizer", default=str(HERE / "../../../shared/gpt2-tokenizer"))
