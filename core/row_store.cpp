@@ -60,8 +60,7 @@ RowStore::RowStore(RowStore&& other) noexcept
       capacity_(std::exchange(other.capacity_, 0)),
       width_(std::exchange(other.width_, 0)),
       highWater_(std::exchange(other.highWater_, 0)),
-      mappedBytes_(std::exchange(other.mappedBytes_, 0)),
-      populatedBytes_(std::exchange(other.populatedBytes_, 0)) {}
+      mappedBytes_(std::exchange(other.mappedBytes_, 0)) {}
 
 RowStore& RowStore::operator=(RowStore&& other) noexcept {
     if (this != &other) {
@@ -95,18 +94,16 @@ void RowStore::copyRows(const RowStore& other, Eigen::Index n) {
 
 size_t RowStore::bytesTouched() const {
     const size_t bytes = size_t(highWater_) * size_t(width_) * sizeof(float);
-    return std::min(mappedBytes_, std::max(populatedBytes_, roundUpToPages(bytes)));
+    return std::min(mappedBytes_, roundUpToPages(bytes));
 }
 
 void RowStore::populateTo(Eigen::Index end) {
+    const size_t resident = bytesTouched();  // every page up to the highest row written so far
     const size_t needed = roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
-    if (needed <= populatedBytes_) return;
     // A write onto one new page (a decode step) may as well fault it in. Best effort: where the
     // kernel refuses, the writes fault the pages in one by one.
-    if (needed - populatedBytes_ > pageSize() && populateEnabled())
-        madvise(reinterpret_cast<char*>(data_) + populatedBytes_, needed - populatedBytes_,
-                MADV_POPULATE_WRITE);
-    populatedBytes_ = needed;
+    if (needed > resident + pageSize() && populateEnabled())
+        madvise(reinterpret_cast<char*>(data_) + resident, needed - resident, MADV_POPULATE_WRITE);
 }
 
 }  // namespace tscope

@@ -46,9 +46,8 @@ class RowStore {
     Eigen::Index capacity_ = 0, width_ = 0;
     Eigen::Index highWater_ = 0;  // rows [0, highWater_) have been written at least once
     size_t mappedBytes_ = 0;
-    size_t populatedBytes_ = 0;  // [0, populatedBytes_) is resident or about to be written
 
-    // Makes the pages under rows [0, end) resident before they are written.
+    // Makes the pages under rows [highWater_, end) resident before they are written.
     void populateTo(Eigen::Index end);
 };
 
