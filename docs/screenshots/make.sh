@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's screenshots (and models/clearest_head.png) on the bundled model:
+# Regenerates the README's screenshots (and models/*_head.png) on the bundled model:
 #   docs/screenshots/make.sh [BUILD_DIR]        (default: build; needs xvfb-run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +23,15 @@ shot docs/screenshots/atlas.png --view heads --set score=prev_token --set ablate
 shot docs/screenshots/ablation.png --view ablation --set heads=0.3 --set sweep=loss
 shot docs/screenshots/patching.png --view patching --set run=1 --set cell=resid:0:9
 shot docs/screenshots/compare.png --view compare --set layer=0 --set head=3
-layer_head=$(python3 -c "import json; print(*json.load(open('models/default/stats.json'))['clearest_head'])")
-read -r layer head <<<"$layer_head"
-prompt="It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness."
-shot models/clearest_head.png --view attention --layer "$layer" --head "$head"
+stat_head() {  # stat_head KEY: "layer head" of a head named in models/default/stats.json
+    python3 -c "import json, sys; print(*json.load(open('models/default/stats.json'))[sys.argv[1]])" "$1"
+}
+# The head roles of models/README.md: the induction head on a sentence said twice (the second
+# copy looks at the token after the same token in the first; <|endoftext|> starts the document,
+# as in training, and is where the head rests when nothing repeats), and the previous-token head.
+read -r layer head <<<"$(stat_head induction_head)"
+sentence="The power clapper rang twice in the empty hall, and nobody came."
+prompt="<|endoftext|>$sentence $sentence"
+shot models/induction_head.png --view attention --layer "$layer" --head "$head"
+read -r layer head <<<"$(stat_head prev_token_head)"
+shot models/prev_token_head.png --view attention --layer "$layer" --head "$head"

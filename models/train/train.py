@@ -653,14 +653,15 @@ def cmd_export(args):
     uni, bi, lam = ngram_baselines(train, held)
     prev, first, ind = head_stats(model, held, T, seen)
     # the clearest head by its strongest role, and what removing it costs
-    role = np.maximum(np.maximum(prev, first), ind)
-    clear_layer, clear_head = (int(i) for i in np.unravel_index(role.argmax(), role.shape))
+    strongest = lambda score: [int(i) for i in np.unravel_index(score.argmax(), score.shape)]
+    clear_layer, clear_head = strongest(np.maximum(np.maximum(prev, first), ind))
     loss_fixed = heldout_loss(model, held, T, 16)
     stats = {
         "config": CONFIG, "steps": state["step"], "wall_s": state.get("wall_s"),
         "train_tokens": int(len(train)), "heldout_tokens": int(len(held)),
         "heldout_loss_fixed_slice": loss_fixed,
         "clearest_head": [clear_layer, clear_head],
+        "prev_token_head": strongest(prev), "induction_head": strongest(ind), "first_token_head": strongest(first),
         "clearest_head_profile": offset_profile(model, held, T, clear_layer, clear_head),
         "heldout_loss_fixed_slice_without_clearest_head": ablation_loss(model, held, T, 16, clear_layer, clear_head),
         "heldout_loss_slice": "first 16 x 256 tokens of heldout (pg174 then pg42), next-token loss, nats/token",

@@ -28,7 +28,8 @@ expect_file bin/tscope-cli share/tscope/gpt2-tokenizer/vocab.json share/tscope/g
 cli=$prefix/bin/tscope-cli
 [ "$("$cli" --version | head -1)" = "tscope-cli $version" ] || fail "tscope-cli --version: $("$cli" --version)"
 info=$("$cli" --compact info default)
-for field in "\"model_dir\":\"$models/default\"" '"n_layer":4' '"tokenizer":"model"'; do
+n_layer=$(grep -o '"n_layer": *[0-9]*' "$models/default/config.json" | grep -o '[0-9]*$')
+for field in "\"model_dir\":\"$models/default\"" "\"n_layer\":$n_layer" '"tokenizer":"model"'; do
     grep -qF "$field" <<<"$info" || fail "tscope-cli info default lacks $field: $info"
 done
 tokens=$("$cli" --compact tokenize default "The power clapper")
