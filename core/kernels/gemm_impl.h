@@ -206,8 +206,9 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
 // ---- accumulateRows: out [cols] += x [K] · W [K,cols] ---------------------------------------
 
 // Rows of W per pass: out is loaded and stored once per pass, W streams through once. Within a
-// pass the rows are added in order, so every output is linear's chain of fmas over k.
-constexpr Index kAccumulateRows = 4;
+// pass the rows are added in order, so every output is linear's chain of fmas over k. 8 rows
+// (8 broadcast registers) made a decode step ~10 % faster than 4.
+constexpr Index kAccumulateRows = 8;
 
 template <class V, int R>
 inline void accumulatePass(float* out, const float* x, const float* W, Index ldw, Index cols) {
