@@ -42,6 +42,18 @@ void forEachChunk(Index size, Index chunk, const Work& work) {
         work(item * chunk, std::min(size, (item + 1) * chunk));
 }
 
+// Calls work(begin, end) once per thread on its own band of [0, size) (a static split, for
+// one-row products: each thread streams only its part of the weights); on this thread alone
+// unless `parallel`.
+template <class Work>
+void forEachThreadBand(Index size, bool parallel, const Work& work) {
+#pragma omp parallel if (parallel)
+    {
+        const auto [begin, end] = part(size, omp_get_thread_num(), omp_get_num_threads());
+        if (end > begin) work(begin, end);
+    }
+}
+
 // Output columns of a one-row product worth splitting over threads.
 constexpr Index kParallelColumns = 256;
 
@@ -52,15 +64,11 @@ constexpr Index kParallelColumns = 256;
 void linearRow(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b,
                const kernels::GemmKernels& gemm) {
     const Index K = x.cols(), N = W.cols();
-#pragma omp parallel if (N >= kParallelColumns)
-    {
-        const auto [c0, c1] = part(N, omp_get_thread_num(), omp_get_num_threads());
-        if (c1 > c0) {
-            float* band = out.data() + c0;  // [c1 − c0]
-            for (Index c = c0; c < c1; ++c) band[c - c0] = b(c);
-            gemm.accumulateRows(band, x.data(), W.data() + c0, W.outerStride(), K, c1 - c0);
-        }
-    }
+    forEachThreadBand(N, N >= kParallelColumns, [&](Index c0, Index c1) {
+        float* band = out.data() + c0;  // [c1 − c0]
+        for (Index c = c0; c < c1; ++c) band[c - c0] = b(c);
+        gemm.accumulateRows(band, x.data(), W.data() + c0, W.outerStride(), K, c1 - c0);
+    });
 }
 
 // Keys per block of queries in attentionHead: the block computes keys up to its last query, so
@@ -99,15 +107,11 @@ void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstV
     if (n == 1 && omp_get_max_threads() > 1) {
         // decode: every thread owns a block of output columns (Eigen's matrix-vector product
         // streams W row by row, at the memory bandwidth)
-#pragma omp parallel
-        {
-            const auto [c0, c1] = part(N, omp_get_thread_num(), omp_get_num_threads());
-            if (c1 > c0) {
-                // out[:, c0:c1] [1,Nc] = x [1,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
-                out.middleCols(c0, c1 - c0).noalias() = x * W.middleCols(c0, c1 - c0);
-                out.middleCols(c0, c1 - c0) += b.segment(c0, c1 - c0).transpose();
-            }
-        }
+        forEachThreadBand(N, true, [&](Index c0, Index c1) {
+            // out[:, c0:c1] [1,Nc] = x [1,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
+            out.middleCols(c0, c1 - c0).noalias() = x * W.middleCols(c0, c1 - c0);
+            out.middleCols(c0, c1 - c0) += b.segment(c0, c1 - c0).transpose();
+        });
         return;
     }
     out.noalias() = x * W;           // [n,N] = [n,K] · [K,N]  (Eigen GEMM, OpenMP inside)
@@ -121,14 +125,10 @@ void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
     if (gemm && n == 1 && omp_get_max_threads() > 1) {
         // decode: every thread reads one block of rows of M (a block of the vocabulary); 64-row
         // items taken dynamically made the decode step ~12 % slower
-#pragma omp parallel
-        {
-            const auto [r0, r1] = part(R, omp_get_thread_num(), omp_get_num_threads());
-            if (r1 > r0)
-                gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(),
-                                       x.outerStride(), M.data() + r0 * M.outerStride(),
-                                       M.outerStride(), 1, C, r1 - r0);
-        }
+        forEachThreadBand(R, true, [&](Index r0, Index r1) {
+            gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),
+                                   M.data() + r0 * M.outerStride(), M.outerStride(), 1, C, r1 - r0);
+        });
         return;
     }
     if (gemm) {
@@ -141,15 +141,11 @@ void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
     }
     if (n == 1 && omp_get_max_threads() > 1) {
         // decode: every thread owns a block of rows of M (a block of the vocabulary)
-#pragma omp parallel
-        {
-            const auto [r0, r1] = part(R, omp_get_thread_num(), omp_get_num_threads());
-            if (r1 > r0) {
-                // out[0, r0:r1]ᵀ [Rc] = M[r0:r1] [Rc,C] · xᵀ [C]
-                out.row(0).segment(r0, r1 - r0).transpose().noalias() =
-                    M.middleRows(r0, r1 - r0) * x.row(0).transpose();
-            }
-        }
+        forEachThreadBand(R, true, [&](Index r0, Index r1) {
+            // out[0, r0:r1]ᵀ [Rc] = M[r0:r1] [Rc,C] · xᵀ [C]
+            out.row(0).segment(r0, r1 - r0).transpose().noalias() =
+                M.middleRows(r0, r1 - r0) * x.row(0).transpose();
+        });
         return;
     }
     out.noalias() = x * M.transpose();  // [n,R] = [n,C] · [C,R]
