@@ -300,6 +300,14 @@ def layers_in(state_dict):
     return 1 + max(int(k.split(".")[1]) for k in state_dict if k.startswith("h."))
 
 
+def model_from(state_dict):
+    """A GPT holding a checkpoint's weights, with its layer count (CONFIG follows it)."""
+    CONFIG["n_layer"] = layers_in(state_dict)
+    model = GPT(CONFIG)
+    model.load_state_dict(state_dict)
+    return model
+
+
 def cmd_train(args):
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -319,10 +327,7 @@ def cmd_train(args):
     start, base_wall = 0, 0.0
     ckpt = CACHE / args.ckpt
     if args.init_from:  # a second phase: weights from an earlier run, fresh optimiser and schedule
-        weights = torch.load(CACHE / args.init_from)["model"]
-        CONFIG["n_layer"] = layers_in(weights)
-        model = GPT(CONFIG)
-        model.load_state_dict(weights)
+        model = model_from(torch.load(CACHE / args.init_from)["model"])
     if args.init_from_model:  # continue from an exported model (e.g. models/default)
         CONFIG["n_layer"] = json.loads(Path(args.init_from_model, "config.json").read_text())["n_layer"]
         model = GPT(CONFIG)
@@ -330,9 +335,8 @@ def cmd_train(args):
     if args.add_layer is not None:
         model = add_layer(model, args.add_layer)
     resume = torch.load(ckpt) if ckpt.exists() and args.resume else None
-    if resume and layers_in(resume["model"]) != CONFIG["n_layer"]:
-        CONFIG["n_layer"] = layers_in(resume["model"])
-        model = GPT(CONFIG)
+    if resume:
+        model = model_from(resume["model"])
     common = torch.from_numpy(np.nonzero(counts >= 100)[0])
     for name, p in model.named_parameters():  # e.g. keep layer 0's previous-token head as it is
         if any(name.startswith(prefix) for prefix in filter(None, args.freeze.split(","))):
@@ -340,7 +344,6 @@ def cmd_train(args):
     opt = torch.optim.AdamW(param_groups(model, args.pos_decay), lr=args.lr, betas=(0.9, 0.95))
     if resume:
         state = resume
-        model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         gen.set_state(state["gen"])
         start = state["step"]
@@ -599,9 +602,7 @@ def cmd_probe(args):
     """Head table and a quick held-out loss of a checkpoint, while training runs."""
     torch.set_num_threads(1)
     state = torch.load(CACHE / args.ckpt)
-    CONFIG["n_layer"] = layers_in(state["model"])
-    model = GPT(CONFIG)
-    model.load_state_dict(state["model"])
+    model = model_from(state["model"])
     model.eval()
     held = np.load(CACHE / "heldout.npy")
     seen = SeenVocab(np.load(CACHE / "train.npy"))
@@ -622,9 +623,7 @@ def cmd_probe(args):
 
 def cmd_export(args):
     state = torch.load(CACHE / args.ckpt)
-    CONFIG["n_layer"] = layers_in(state["model"])
-    model = GPT(CONFIG)
-    model.load_state_dict(state["model"])
+    model = model_from(state["model"])
     # evaluate what ships: round to F16 first
     with torch.no_grad():
         for p in model.parameters():
