@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+#include "core/cpu_load.h"
 #include "core/error.h"
 
 namespace tscope {
@@ -30,13 +31,20 @@ int defaultThreads() {
     return threads;
 }
 
+// threads = 0: the default, less the cores other processes keep busy right now (cpu_load.h).
+// No result depends on the count (forward_test: ResultsDoNotDependOnTheThreadCount).
+int threadsForRun(int threads) {
+    if (threads > 0) return threads;
+    return threadsForIdleCores(defaultThreads(), usableCores(), otherRunnableTasks());
+}
+
 // Sets the calling thread's OpenMP thread count for one run and restores it afterwards. Eigen's
 // GEMM reads the same per-thread setting (omp_get_max_threads) as long as nobody calls the
 // global Eigen::setNbThreads, so Forward objects on different threads do not disturb each other.
 class ThreadScope {
   public:
     explicit ThreadScope(int threads) : saved_(omp_get_max_threads()) {
-        omp_set_num_threads(threads > 0 ? threads : defaultThreads());
+        omp_set_num_threads(threadsForRun(threads));
     }
     ~ThreadScope() { omp_set_num_threads(saved_); }
     ThreadScope(const ThreadScope&) = delete;

@@ -37,7 +37,7 @@ struct ForwardOptions {
     CaptureOptions capture;
     ForwardHooks hooks{};
     OverflowPolicy overflow = OverflowPolicy::Refuse;
-    int threads = 0;  // 0 = all cores
+    int threads = 0;  // 0 = every core other processes leave idle (cpu_load.h)
 };
 
 // Called after each layer of a run: (layers done, layers total). Return false to cancel.
