@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <chrono>
 #include <limits>
 #include <string>
 #include <thread>
@@ -39,6 +41,23 @@ int ownRunnableThreads() {
     return runnable;
 }
 
+// Until when (steady clock, ns) passes run on the idle cores only: set when a pass with every
+// thread waited for cores. It expires so that a pass with every thread looks again: the
+// neighbour may have gone, or may be one that slows us down only now and then.
+std::atomic<int64_t> idleCoresOnlyUntilNs{0};
+constexpr int64_t kVerdictNs = 2'000'000'000;
+
+int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// The calling thread's wait for a core so far, in ns; −1 where unknown.
+int64_t threadWaitNs() {
+    return waitInSchedstat(readProcFile("/proc/thread-self/schedstat"));
+}
+
 }  // namespace
 
 int runnableInLoadAvg(std::string_view loadavg) {
@@ -59,6 +78,25 @@ int runnableInLoadAvg(std::string_view loadavg) {
 bool runnableInStat(std::string_view stat) {
     const size_t close = stat.rfind(") ");
     return close != std::string_view::npos && close + 2 < stat.size() && stat[close + 2] == 'R';
+}
+
+int64_t waitInSchedstat(std::string_view schedstat) {
+    const size_t space = schedstat.find(' ');
+    if (space == std::string_view::npos) return -1;
+    int64_t wait = -1;
+    const char* end = schedstat.data() + schedstat.size();
+    const auto [next, error] = std::from_chars(schedstat.data() + space + 1, end, wait);
+    if (error != std::errc() || next == end || *next != ' ') return -1;
+    return wait;
+}
+
+bool slowedByOthers(int64_t wallNs, int64_t waitNs) {
+    return wallNs > 0 && waitNs >= wallNs / 5;
+}
+
+int threadsForPass(int wanted, int cores, int others, bool slowedBefore) {
+    if (others <= 0 || !slowedBefore) return std::max(1, wanted);
+    return threadsForIdleCores(wanted, cores, others);
 }
 
 int threadsForIdleCores(int wanted, int cores, int others) {
@@ -86,6 +124,23 @@ int usableCores() {
     cpu_set_t set;
     if (::sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
     return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+PassThreads::PassThreads(int wanted)
+    : wanted_(std::max(1, wanted)),
+      count_(wanted_ == 1 ? 1
+                          : threadsForPass(wanted_, usableCores(), otherRunnableTasks(),
+                                           nowNs() < idleCoresOnlyUntilNs.load())),
+      startNs_(nowNs()),
+      startWaitNs_(threadWaitNs()) {}
+
+PassThreads::~PassThreads() {
+    if (count_ < wanted_ || wanted_ == 1) return;  // only a pass with every thread tells
+    const int64_t wait = threadWaitNs();
+    if (wait < 0 || startWaitNs_ < 0) return;
+    const int64_t now = nowNs();
+    idleCoresOnlyUntilNs =
+        slowedByOthers(now - startNs_, wait - startWaitNs_) ? now + kVerdictNs : 0;
 }
 
 }  // namespace tscope

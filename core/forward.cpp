@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "core/cpu_load.h"
@@ -31,20 +32,16 @@ int defaultThreads() {
     return threads;
 }
 
-// threads = 0: the default, less the cores other processes keep busy right now (cpu_load.h).
-// No result depends on the count (forward_test: ResultsDoNotDependOnTheThreadCount).
-int threadsForRun(int threads) {
-    if (threads > 0) return threads;
-    return threadsForIdleCores(defaultThreads(), usableCores(), otherRunnableTasks());
-}
-
 // Sets the calling thread's OpenMP thread count for one run and restores it afterwards. Eigen's
 // GEMM reads the same per-thread setting (omp_get_max_threads) as long as nobody calls the
 // global Eigen::setNbThreads, so Forward objects on different threads do not disturb each other.
+// threads = 0: the default count, less the cores other processes keep busy (cpu_load.h). No
+// result depends on the count (forward_test: ResultsDoNotDependOnTheThreadCount).
 class ThreadScope {
   public:
     explicit ThreadScope(int threads) : saved_(omp_get_max_threads()) {
-        omp_set_num_threads(threadsForRun(threads));
+        if (threads == 0) threads = pass_.emplace(defaultThreads()).count();
+        omp_set_num_threads(threads);
     }
     ~ThreadScope() { omp_set_num_threads(saved_); }
     ThreadScope(const ThreadScope&) = delete;
@@ -52,6 +49,7 @@ class ThreadScope {
 
   private:
     int saved_;
+    std::optional<PassThreads> pass_;  // threads = 0 only
 };
 
 // n rows of `width` floats, `stride` apart: new rows of a store or a scratch matrix.

@@ -2,16 +2,12 @@
 #include "core/cpu_load.h"
 
 #include <gtest/gtest.h>
-#include <omp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <vector>
-
-#include "core/forward.h"
-#include "core/model.h"
+#include <fstream>
+#include <string>
 
 namespace tscope {
 namespace {
@@ -69,18 +65,42 @@ TEST(CpuLoad, CountsAnotherProcessThatSpins) {
     EXPECT_GE(otherRunnableTasks(), 1);
 }
 
-TEST(CpuLoad, AForwardPassLeavesTheBusyCoreAlone) {
-    SpinningChild child;
-    ASSERT_TRUE(child.started());
-    Forward forward(loadModel(TSCOPE_FIXTURES "/tiny-gpt2"));  // threads = 0: the idle cores
-    int seen = 0;
-    const ProgressFn threadCount = [&](int, int) {
-        seen = omp_get_max_threads();  // the callback runs on the calling thread
-        return true;
-    };
-    forward.append(std::vector<int>{1, 2, 3}, threadCount);
-    EXPECT_GE(seen, 1);
-    EXPECT_LE(seen, std::max(1, usableCores() - 1));
+TEST(CpuLoad, ReadsTheWaitOfASchedstatLine) {
+    EXPECT_EQ(waitInSchedstat("8262123 5534901 41\n"), 5534901);
+    EXPECT_EQ(waitInSchedstat("1 0 1"), 0);
+    EXPECT_EQ(waitInSchedstat(""), -1);
+    EXPECT_EQ(waitInSchedstat("8262123"), -1);
+    EXPECT_EQ(waitInSchedstat("8262123 x 41"), -1);
+}
+
+TEST(CpuLoad, APassIsSlowedWhenItWaitsAFifthOfItsTime) {
+    EXPECT_FALSE(slowedByOthers(100'000'000, 1'500'000));  // 1.5 %: a nice-19 neighbour
+    EXPECT_TRUE(slowedByOthers(100'000'000, 33'000'000));  // a third: a core shared evenly
+    EXPECT_TRUE(slowedByOthers(100'000'000, 20'000'000));
+    EXPECT_FALSE(slowedByOthers(100'000'000, 19'000'000));
+    EXPECT_FALSE(slowedByOthers(0, 0));
+}
+
+TEST(CpuLoad, GivesUpCoresOnlyAfterAFullPassWasSlowed) {
+    EXPECT_EQ(threadsForPass(2, 2, 0, true), 2);   // nobody else runnable
+    EXPECT_EQ(threadsForPass(2, 2, 1, false), 2);  // someone is, but did not slow us down
+    EXPECT_EQ(threadsForPass(2, 2, 1, true), 1);
+    EXPECT_EQ(threadsForPass(16, 16, 3, true), 13);
+    EXPECT_EQ(threadsForPass(0, 4, 0, false), 1);
+}
+
+// The wait of this thread, read the way PassThreads reads it.
+int64_t ownWaitNs() {
+    std::ifstream in("/proc/thread-self/schedstat");
+    std::string line;
+    std::getline(in, line);
+    return waitInSchedstat(line);
+}
+
+TEST(CpuLoad, ThisThreadsWaitIsReadable) {
+    const int64_t wait = ownWaitNs();
+    if (wait < 0) GTEST_SKIP() << "no /proc/thread-self/schedstat (kernel without schedstats)";
+    EXPECT_GE(ownWaitNs(), wait);  // a counter: it never goes back
 }
 
 }  // namespace
