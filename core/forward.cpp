@@ -237,7 +237,7 @@ Forward::Forward(std::shared_ptr<const Model> model, ForwardOptions options)
                         " does not exist (the model has " + std::to_string(cfg.n_layer) +
                         " layers, 0 .. " + std::to_string(cfg.n_layer - 1) + ")");
     if (options_.threads < 0)
-        throw Error("forward options: threads must be >= 0 (0 = all cores), got " +
+        throw Error("forward options: threads must be >= 0 (0 = the idle cores), got " +
                     std::to_string(options_.threads));
     impl_ = std::make_unique<Impl>(*model_, options_.hooks);
     reset();

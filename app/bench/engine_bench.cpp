@@ -76,7 +76,7 @@ std::vector<int> tokenIds(int n) {
     return ids;
 }
 
-// TSCOPE_BENCH_THREADS=n pins the forward pass to n threads (default 0 = all cores); with 1,
+// TSCOPE_BENCH_THREADS=n pins the forward pass to n threads (default 0 = the idle cores); with 1,
 // the CPU-time column is the whole compute cost even on a machine busy with other work.
 int benchThreads() {
     const char* n = std::getenv("TSCOPE_BENCH_THREADS");

@@ -115,7 +115,8 @@ Command addGenerateCommand(CLI::App& app) {
     cmd->add_flag("--stop-at-eot", args->stopAtEndOfText, "stop after <|endoftext|> (50256)");
     cmd->add_flag("--truncate-left", args->truncateLeft,
                   "drop the oldest tokens when the context is full instead of stopping");
-    cmd->add_option("--threads", args->threads, "worker threads (0 = all cores)")
+    cmd->add_option("--threads", args->threads,
+                    "worker threads (0 = the cores other processes leave idle)")
         ->capture_default_str();
     return {cmd, [args] { return generate(*args); }};
 }

@@ -220,7 +220,8 @@ Command addRunCommand(CLI::App& app) {
                     "zero: the head's output is 0; mean: its mean over the prompt's positions")
         ->capture_default_str()
         ->needs(ablate);
-    cmd->add_option("--threads", args->threads, "worker threads (0 = all cores)")
+    cmd->add_option("--threads", args->threads,
+                    "worker threads (0 = the cores other processes leave idle)")
         ->capture_default_str();
     return {cmd, [args] { return run(*args); }};
 }
