@@ -210,6 +210,12 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
 // (8 broadcast registers) made a decode step ~10 % faster than 4.
 constexpr Index kAccumulateRows = 8;
 
+// Rows of W prefetched ahead (two passes): a thread's band is a short run of every row, each run
+// in another page, where the hardware prefetchers start late. In a stand-alone copy of the decode
+// loop it took the bands from 34.6 to 43 GB/s; in the engine, decode medians 3–10 % faster, ten
+// of thirteen alternating pairs (AVX-512 and AVX2, T = 64 and 1000).
+constexpr Index kAccumulatePrefetchRows = 16;
+
 template <class V, int R>
 inline void accumulatePass(float* out, const float* x, const float* W, Index ldw, Index cols) {
     using Reg = typename V::Reg;
@@ -218,6 +224,10 @@ inline void accumulatePass(float* out, const float* x, const float* W, Index ldw
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) xk[r] = V::broadcast(x[r]);
     auto step = [&](Index j, auto load, auto store) {
+        if (j % 16 == 0)  // once per cache line of each row
+#pragma GCC unroll 8
+            for (int r = 0; r < R; ++r)
+                __builtin_prefetch(W + (r + kAccumulatePrefetchRows) * ldw + j);
         Reg acc = load(out + j);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) acc = V::fma(xk[r], load(W + r * ldw + j), acc);
