@@ -44,8 +44,10 @@ QApplication& application() {
     static int argc = 1;
     static char name[] = "tscope-bench";
     static char* argv[] = {name, nullptr};
-    static QApplication app(argc, argv);
-    return app;
+    // Never destroyed, nor the views below: at exit Qt's own globals go first, and destroying
+    // the application then crashed in QInputDevice's destructor.
+    static QApplication* app = new QApplication(argc, argv);
+    return *app;
 }
 
 // Two layers suffice for the view interactions: a head switch costs the same in any layer. The
@@ -94,7 +96,7 @@ struct ViewFixture {
 };
 
 ViewFixture& fixture(int T) {
-    static std::map<int, std::unique_ptr<ViewFixture>> fixtures;
+    static auto& fixtures = *new std::map<int, std::unique_ptr<ViewFixture>>;  // see application()
     auto& slot = fixtures[T];
     if (!slot) slot = std::make_unique<ViewFixture>(T);
     return *slot;
@@ -160,7 +162,7 @@ void BM_StepAt1000(benchmark::State& state) {
         state.SkipWithError("could not write the random GPT-2-small model");
         return;
     }
-    static ViewFixture f(1000, gpt2Model());
+    static ViewFixture& f = *new ViewFixture(1000, gpt2Model());  // see application()
     if (!f.ok) {
         state.SkipWithError(f.session.lastError().toStdString().c_str());
         return;
