@@ -94,11 +94,6 @@ bool slowedByOthers(int64_t wallNs, int64_t waitNs) {
     return wallNs > 0 && waitNs >= wallNs / 5;
 }
 
-int threadsForPass(int wanted, int cores, int others, bool slowedBefore) {
-    if (others <= 0 || !slowedBefore) return std::max(1, wanted);
-    return threadsForIdleCores(wanted, cores, others);
-}
-
 int threadsForIdleCores(int wanted, int cores, int others) {
     return std::clamp(cores - std::max(0, others), 1, std::max(1, wanted));
 }
@@ -128,11 +123,13 @@ int usableCores() {
 
 PassThreads::PassThreads(int wanted)
     : wanted_(std::max(1, wanted)),
-      count_(wanted_ == 1 ? 1
-                          : threadsForPass(wanted_, usableCores(), otherRunnableTasks(),
-                                           nowNs() < idleCoresOnlyUntilNs.load())),
+      count_(wanted_),
       startNs_(nowNs()),
-      startWaitNs_(threadWaitNs()) {}
+      startWaitNs_(threadWaitNs()) {
+    // every thread unless a recent pass with all of them was slowed down (then /proc is read)
+    if (wanted_ > 1 && startNs_ < idleCoresOnlyUntilNs.load())
+        count_ = threadsForIdleCores(wanted_, usableCores(), otherRunnableTasks());
+}
 
 PassThreads::~PassThreads() {
     if (count_ < wanted_ || wanted_ == 1) return;  // only a pass with every thread tells

@@ -27,10 +27,6 @@ int64_t waitInSchedstat(std::string_view schedstat);
 // behind a nice-19 neighbour).
 bool slowedByOthers(int64_t wallNs, int64_t waitNs);
 
-// Threads for a pass that wants `wanted` on `cores` cores while `others` tasks of other processes
-// are runnable: all it wants unless the last pass that used all of them was slowed down.
-int threadsForPass(int wanted, int cores, int others, bool slowedBefore);
-
 // Threads for a pass that wants `wanted` on `cores` cores while `others` tasks of other
 // processes are runnable: the cores they leave idle, at least 1, at most `wanted`.
 int threadsForIdleCores(int wanted, int cores, int others);
@@ -42,9 +38,10 @@ int otherRunnableTasks();
 // Cores this process may run on (its CPU affinity).
 int usableCores();
 
-// The thread count of one pass that wants `wanted` threads (threadsForPass on this machine now),
-// and, when it used all of them, whether others slowed it down: remembered process-wide for the
-// passes of the next 2 s. Construct on the thread that runs the pass, just before it.
+// The thread count of one pass that wants `wanted` threads: all of them, unless a pass with all
+// of them was slowed down by others in the last 2 s (then threadsForIdleCores on this machine
+// now); and, when it used all of them, whether others slowed it down, remembered process-wide.
+// Construct on the thread that runs the pass, just before it.
 class PassThreads {
   public:
     explicit PassThreads(int wanted);

@@ -81,14 +81,6 @@ TEST(CpuLoad, APassIsSlowedWhenItWaitsAFifthOfItsTime) {
     EXPECT_FALSE(slowedByOthers(0, 0));
 }
 
-TEST(CpuLoad, GivesUpCoresOnlyAfterAFullPassWasSlowed) {
-    EXPECT_EQ(threadsForPass(2, 2, 0, true), 2);   // nobody else runnable
-    EXPECT_EQ(threadsForPass(2, 2, 1, false), 2);  // someone is, but did not slow us down
-    EXPECT_EQ(threadsForPass(2, 2, 1, true), 1);
-    EXPECT_EQ(threadsForPass(16, 16, 3, true), 13);
-    EXPECT_EQ(threadsForPass(0, 4, 0, false), 1);
-}
-
 // The wait of this thread, read the way PassThreads reads it.
 int64_t ownWaitNs() {
     std::ifstream in("/proc/thread-self/schedstat");
