@@ -125,7 +125,7 @@ PassThreads::PassThreads(int wanted)
     : wanted_(std::max(1, wanted)),
       count_(wanted_),
       startNs_(nowNs()),
-      startWaitNs_(threadWaitNs()) {
+      startWaitNs_(wanted_ > 1 ? threadWaitNs() : -1) {  // one thread: nothing to learn
     // every thread unless a recent pass with all of them was slowed down (then /proc is read)
     if (wanted_ > 1 && startNs_ < idleCoresOnlyUntilNs.load())
         count_ = threadsForIdleCores(wanted_, usableCores(), otherRunnableTasks());

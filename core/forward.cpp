@@ -32,24 +32,19 @@ int defaultThreads() {
     return threads;
 }
 
-// Sets the calling thread's OpenMP thread count for one run and restores it afterwards. Eigen's
-// GEMM reads the same per-thread setting (omp_get_max_threads) as long as nobody calls the
-// global Eigen::setNbThreads, so Forward objects on different threads do not disturb each other.
-// threads = 0: the default count, less the cores other processes keep busy (cpu_load.h). No
-// result depends on the count (forward_test: ResultsDoNotDependOnTheThreadCount).
+// The calling thread's OpenMP thread count for one run (ops::ThreadCountScope), so Forward
+// objects on different threads do not disturb each other. threads = 0: the default count, less
+// the cores other processes keep busy (cpu_load.h). No result depends on the count
+// (forward_test: ResultsDoNotDependOnTheThreadCount).
 class ThreadScope {
   public:
-    explicit ThreadScope(int threads) : saved_(omp_get_max_threads()) {
-        if (threads == 0) threads = pass_.emplace(defaultThreads()).count();
-        omp_set_num_threads(threads);
-    }
-    ~ThreadScope() { omp_set_num_threads(saved_); }
-    ThreadScope(const ThreadScope&) = delete;
-    ThreadScope& operator=(const ThreadScope&) = delete;
+    explicit ThreadScope(int threads)
+        : pass_(threads == 0 ? std::make_optional<PassThreads>(defaultThreads()) : std::nullopt),
+          count_(pass_ ? pass_->count() : threads) {}
 
   private:
-    int saved_;
     std::optional<PassThreads> pass_;  // threads = 0 only
+    ops::ThreadCountScope count_;
 };
 
 // n rows of `width` floats, `stride` apart: new rows of a store or a scratch matrix.

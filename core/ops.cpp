@@ -75,22 +75,15 @@ void linearRow(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const Con
 // at most this many columns above the diagonal are wasted per row.
 constexpr Index kAttentionRows = 32;
 
-// Runs Eigen's products on the calling thread alone for one scope (the OpenMP setting is per
-// thread). One head is one thread's work: the forward pass runs the heads in parallel, and a
-// view computing one head on demand (a few ms at T = 1024) while another thread of ours also
-// computes ran ~100× slower when both split their small products over the same two cores.
-class OneThreadScope {
-  public:
-    OneThreadScope() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
-    ~OneThreadScope() { omp_set_num_threads(saved_); }
-    OneThreadScope(const OneThreadScope&) = delete;
-    OneThreadScope& operator=(const OneThreadScope&) = delete;
-
-  private:
-    int saved_;
-};
-
 }  // namespace
+
+ThreadCountScope::ThreadCountScope(int threads) : saved_(omp_get_max_threads()) {
+    omp_set_num_threads(threads);
+}
+
+ThreadCountScope::~ThreadCountScope() {
+    omp_set_num_threads(saved_);
+}
 
 void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const ConstVecRef& b,
                float eps) {
@@ -206,7 +199,10 @@ void logsumexpRows(float* out, const ConstMatRef& x) {
 void attentionHead(MatRef out, MatRef scores, MatRef probs, const ConstMatRef& q,
                    const ConstMatRef& k, const ConstMatRef& v) {
     kernels::ThreadFlushDenormals flush;  // exp of masked and tiny scores gives denormals
-    OneThreadScope oneThread;
+    // One head is one thread's work: the forward pass runs the heads in parallel, and a view
+    // computing one head on demand (a few ms at T = 1024) while another thread of ours also
+    // computed ran ~10× slower when both split Eigen's small products over the same two cores.
+    ThreadCountScope oneThread(1);
     const Index n = q.rows(), T = k.rows(), t0 = T - n;
     const float scale = 1.0f / std::sqrt(float(q.cols()));
     for (Index i0 = 0; i0 < n; i0 += kAttentionRows) {

@@ -64,6 +64,20 @@ bool kernelPathSupported(std::string_view path);
 // tests and benchmarks. Throws tscope::Error for an unknown path or one this CPU cannot run.
 void setKernelPath(std::string_view path);
 
+// Sets the calling thread's OpenMP thread count for one scope and restores it afterwards. The
+// setting is per thread, and Eigen's products read it as well as our kernels (as long as nobody
+// calls the global Eigen::setNbThreads), so scopes on different threads do not disturb each other.
+class ThreadCountScope {
+  public:
+    explicit ThreadCountScope(int threads);
+    ~ThreadCountScope();
+    ThreadCountScope(const ThreadCountScope&) = delete;
+    ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+  private:
+    int saved_;
+};
+
 // While alive: denormal floats flush to zero (FTZ + DAZ) on the calling thread and on every
 // thread of its OpenMP team (omp_get_max_threads() threads, so create it after setting that).
 // Tiny attention weights otherwise become denormals, which run ~100× slower. Restores each
