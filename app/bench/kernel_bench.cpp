@@ -11,7 +11,9 @@
 
 #include <cstdlib>
 #include <random>
+#include <string>
 
+#include "core/error.h"
 #include "core/forward.h"
 #include "core/model.h"
 #include "core/ops.h"
@@ -139,13 +141,33 @@ BENCHMARK(BM_AttentionLayer)
 // Prefill of T tokens (range 0) with capture range(1) (0 none, 1 the app's, 2 tscope-cli run's) on
 // the model directory in TSCOPE_BENCH_MODEL (skipped without it): app/bench/torch_vs_tscope.py
 // writes one and times the same prefill in PyTorch alternately with this.
+// The model in TSCOPE_BENCH_MODEL, loaded once; null, with the reason in `why`, when the variable
+// is unset or the directory does not load.
+std::shared_ptr<const Model> benchModel(std::string& why) {
+    static std::string error;
+    static const std::shared_ptr<const Model> model = []() -> std::shared_ptr<const Model> {
+        const char* dir = std::getenv("TSCOPE_BENCH_MODEL");
+        if (!dir) {
+            error = "set TSCOPE_BENCH_MODEL to a model directory";
+            return nullptr;
+        }
+        try {
+            return loadModel(dir);
+        } catch (const Error& e) {
+            error = e.what();
+            return nullptr;
+        }
+    }();
+    why = error;
+    return model;
+}
+
 void BM_PrefillModelDir(benchmark::State& state) {
-    const char* dir = std::getenv("TSCOPE_BENCH_MODEL");
-    if (!dir) {
-        state.SkipWithError("set TSCOPE_BENCH_MODEL to a model directory");
-        return;
-    }
-    static const std::shared_ptr<const Model> model = loadModel(dir);
+    std::string why;
+    const std::shared_ptr<const Model> model = benchModel(why);
+    if (!model) return state.SkipWithError(why.c_str());
+    if (state.range(0) > model->config.n_positions)
+        return state.SkipWithError("T is longer than the model's context (n_positions)");
     ForwardOptions options;  // capture 0: none (generate), 1: the app's, 2: the CLI run's
     options.capture.level = state.range(1) == 0 ? CaptureLevel::None : CaptureLevel::Residual;
     options.capture.logsumexpAll = state.range(1) == 2;

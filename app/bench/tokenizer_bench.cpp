@@ -1,26 +1,30 @@
 // Tokenizer speed: GPT-2's BPE over ~100 kB of English-like prose. The text is generated from a
 // fixed word list with a fixed seed, so every run measures the same input; the tokenizer files
-// are the bundled ones (override with TSCOPE_TOKENIZER_DIR).
+// are the bundled ones, found as the app finds them (override with TSCOPE_TOKENIZER_DIR).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
+#include "core/resources.h"
 #include "core/tokenizer.h"
 
 namespace {
 
-std::filesystem::path tokenizerDir() {
-    if (const char* dir = std::getenv("TSCOPE_TOKENIZER_DIR")) return dir;
-    // app/bench/ -> resources/gpt2-tokenizer/
-    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "resources" /
-           "gpt2-tokenizer";
+// Not __FILE__: under ccache's CCACHE_BASEDIR that is relative to the build directory, so the
+// benchmark only found the files when started from there (and aborted elsewhere).
+std::optional<std::filesystem::path> tokenizerDir() {
+    if (const char* dir = std::getenv("TSCOPE_TOKENIZER_DIR")) return std::filesystem::path(dir);
+    return tscope::resources::gpt2TokenizerDir();
 }
 
 // Words roughly by frequency: earlier ones are drawn more often (a Zipf-like mix), with some
@@ -92,7 +96,17 @@ std::string englishLikeText(size_t bytes) {
 
 void BM_Tokenize100kB(benchmark::State& state) {
     const auto dir = tokenizerDir();
-    const auto tokenizer = tscope::Tokenizer::load(dir / "vocab.json", dir / "merges.txt");
+    if (!dir) {
+        state.SkipWithError("no GPT-2 tokenizer files (set TSCOPE_TOKENIZER_DIR)");
+        return;
+    }
+    std::shared_ptr<const tscope::Tokenizer> tokenizer;
+    try {
+        tokenizer = tscope::Tokenizer::load(*dir / "vocab.json", *dir / "merges.txt");
+    } catch (const tscope::Error& e) {
+        state.SkipWithError(e.what());
+        return;
+    }
     const std::string text = englishLikeText(100 * 1000);
     size_t tokens = 0;
     for (auto _ : state) {
