@@ -264,7 +264,7 @@ AttentionRows Capture::attentionRows(int layer, int t0, int n) const {
                            v(layer).topRows(t0 + n).middleCols(c0, D));
     }
     rows.out.resize(n, C);
-    ops::linear(rows.out, rows.headOut, lw.attn_proj_w.map(), lw.attn_proj_b.map());
+    ops::linear(rows.out, rows.headOut, lw.attn_proj_w, lw.attn_proj_b.map());
     return rows;
 }
 
@@ -277,11 +277,11 @@ MlpRows Capture::mlpRows(int layer, int t0, int n) const {
     ops::layernorm(rows.ln2, residMid(layer).middleRows(t0, n), lw.ln2_w.map(), lw.ln2_b.map(),
                    model_->config.layer_norm_epsilon);
     rows.pre.resize(n, F);
-    ops::linear(rows.pre, rows.ln2, lw.fc_w.map(), lw.fc_b.map());
+    ops::linear(rows.pre, rows.ln2, lw.fc_w, lw.fc_b.map());
     rows.act.resize(n, F);
     ops::geluNew(rows.act, rows.pre);
     rows.out.resize(n, C);
-    ops::linear(rows.out, rows.act, lw.mlp_proj_w.map(), lw.mlp_proj_b.map());
+    ops::linear(rows.out, rows.act, lw.mlp_proj_w, lw.mlp_proj_b.map());
     return rows;
 }
 

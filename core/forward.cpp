@@ -130,28 +130,28 @@ struct Forward::Impl {
         RowsMap a = scratch(s.ln1, C);  // [n,C]
         ops::layernorm(a, x, lw.ln1_w.map(), lw.ln1_b.map(), eps);
         s.qkv.resize(n, 3 * C);
-        ops::linear(s.qkv, a, lw.attn_w.map(), lw.attn_b.map());  // [n,3C] = q | k | v
-        kept.k.rows(t0, n) = s.qkv.middleCols(C, C);              // [n,C]
-        kept.v.rows(t0, n) = s.qkv.middleCols(2 * C, C);          // [n,C]
+        ops::linear(s.qkv, a, lw.attn_w, lw.attn_b.map());  // [n,3C] = q | k | v
+        kept.k.rows(t0, n) = s.qkv.middleCols(C, C);        // [n,C]
+        kept.v.rows(t0, n) = s.qkv.middleCols(2 * C, C);    // [n,C]
         if (!kept.q.empty()) kept.q.rows(t0, n) = s.qkv.leftCols(C);
 
         RowsMap y = scratch(s.headOut, C);  // [n,C] the heads' outputs side by side
         attention(l, kept, y, t0, n);
         if (hooks.headOutputs) hooks.headOutputs(l, y, t0);
         RowsMap attn = scratch(s.attnOut, C);  // [n,C]
-        ops::linear(attn, y, lw.attn_proj_w.map(), lw.attn_proj_b.map());
+        ops::linear(attn, y, lw.attn_proj_w, lw.attn_proj_b.map());
         RowsMap mid = destination(kept.residMid, s.mid, t0, n, C).map();  // [n,C]
         mid = x + attn;
 
         RowsMap m = scratch(s.ln2, C);  // [n,C]
         ops::layernorm(m, mid, lw.ln2_w.map(), lw.ln2_b.map(), eps);
         RowsMap pre = scratch(s.mlpPre, F);  // [n,F]
-        ops::linear(pre, m, lw.fc_w.map(), lw.fc_b.map());
+        ops::linear(pre, m, lw.fc_w, lw.fc_b.map());
         RowsMap act = scratch(s.mlpAct, F);  // [n,F]
         ops::geluNew(act, pre);
         if (hooks.mlpActivations) hooks.mlpActivations(l, act, t0);
         RowsMap mlp = scratch(s.mlpOut, C);  // [n,C]
-        ops::linear(mlp, act, lw.mlp_proj_w.map(), lw.mlp_proj_b.map());
+        ops::linear(mlp, act, lw.mlp_proj_w, lw.mlp_proj_b.map());
         // x is dead now unless the store keeps it, so its scratch may take the output
         Rows post = destination(kept.residPost, s.x, t0, n, C);
         post.map() = mid + mlp;  // [n,C]

@@ -25,11 +25,12 @@ std::pair<Index, Index> part(Index size, int i, int count) {
     return {begin, std::min(size, begin + step)};
 }
 
-// Output columns of W (rows of M) per work item: threads take items as they finish the last,
-// so a thread the OS holds back costs only its current item, never half of the matrix.
-constexpr Index kColumnsPerItem = 64;
+// Rows of M per work item of linearTransposed.
+constexpr Index kRowsPerItem = 64;
 
-// Calls work(begin, end) for items of `chunk` of [0, size), spread over the threads.
+// Calls work(begin, end) for items of `chunk` of [0, size), spread over the threads: threads
+// take items as they finish the last, so a thread the OS holds back costs only its current item,
+// never half of the matrix.
 template <class Work>
 void forEachChunk(Index size, Index chunk, const Work& work) {
     const Index items = (size + chunk - 1) / chunk;
@@ -40,6 +41,14 @@ void forEachChunk(Index size, Index chunk, const Work& work) {
 #pragma omp parallel for schedule(dynamic, 1)
     for (Index item = 0; item < items; ++item)
         work(item * chunk, std::min(size, (item + 1) * chunk));
+}
+
+// Calls work(p) for every panel of W, spread over the threads as forEachChunk does.
+template <class Work>
+void forEachPanel(const PanelsRef& W, const Work& work) {
+    const Index panels = W.panelCount();
+#pragma omp parallel for schedule(dynamic, 1) if (panels > 1 && omp_get_max_threads() > 1)
+    for (Index p = 0; p < panels; ++p) work(p);
 }
 
 // Calls work(begin, end) once per thread on its own band of [0, size) (a static split, for
@@ -57,18 +66,23 @@ void forEachThreadBand(Index size, bool parallel, const Work& work) {
 // Output columns of a one-row product worth splitting over threads.
 constexpr Index kParallelColumns = 256;
 
-// Decode: out [1,N] = x [1,K] · W [K,N] + b. Each thread owns one band of output columns and
-// walks down W's rows, reading the band's long run of every row. Each output is the same chain
-// of fused multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row computed
-// alone equals the same row computed in a prefill, bit for bit.
-void linearRow(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b,
+// Decode: out [1,N] = x [1,K] · W [K,N] + b. Each thread owns a run of W's panels, one
+// contiguous stretch of memory. Each output is the same chain of fused multiply-adds, from b over
+// k = 0 .. K−1, as in the GEMM kernel, so a row computed alone equals the same row computed in a
+// prefill, bit for bit.
+void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b,
                const kernels::GemmKernels& gemm) {
-    const Index K = x.cols(), N = W.cols();
-    forEachThreadBand(N, N >= kParallelColumns, [&](Index c0, Index c1) {
-        float* band = out.data() + c0;  // [c1 − c0]
-        for (Index c = c0; c < c1; ++c) band[c - c0] = b(c);
-        gemm.accumulateRows(band, x.data(), W.data() + c0, W.outerStride(), K, c1 - c0);
-    });
+    const Index K = x.cols(), panels = W.panelCount();
+#pragma omp parallel if (W.cols >= kParallelColumns)
+    {
+        const Index t = omp_get_thread_num(), threads = omp_get_num_threads();
+        for (Index p = panels * t / threads; p < panels * (t + 1) / threads; ++p) {
+            const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
+            float* o = out.data() + c0;  // [width]
+            for (Index c = 0; c < width; ++c) o[c] = b(c0 + c);
+            gemm.accumulatePanel(o, x.data(), W.panel(p), K, width);
+        }
+    }
 }
 
 // Keys per block of queries in attentionHead: the block computes keys up to its last query, so
@@ -99,31 +113,22 @@ void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const Con
     }
 }
 
-void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b) {
-    const Index n = x.rows(), K = x.cols(), N = W.cols();
-    eigen_assert(W.rows() == K && out.rows() == n && out.cols() == N && b.size() == N);
+void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b) {
+    const Index n = x.rows(), K = x.cols();
+    eigen_assert(W.rows == K && out.rows() == n && out.cols() == W.cols && b.size() == W.cols);
     const kernels::GemmKernels* gemm = kernels::active();
     if (gemm && n == 1) return linearRow(out, x, W, b, *gemm);
-    if (gemm) {
-        forEachChunk(N, kColumnsPerItem, [&](Index c0, Index c1) {
-            // out[:, c0:c1] [n,Nc] = x [n,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
-            gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(),
-                         W.data() + c0, W.outerStride(), b.data() + c0, n, K, c1 - c0);
-        });
-        return;
-    }
-    if (n == 1 && omp_get_max_threads() > 1) {
-        // decode: every thread owns a block of output columns (Eigen's matrix-vector product
-        // streams W row by row, at the memory bandwidth)
-        forEachThreadBand(N, true, [&](Index c0, Index c1) {
-            // out[:, c0:c1] [1,Nc] = x [1,K] · W[:, c0:c1] [K,Nc] + b[c0:c1]
-            out.middleCols(c0, c1 - c0).noalias() = x * W.middleCols(c0, c1 - c0);
-            out.middleCols(c0, c1 - c0) += b.segment(c0, c1 - c0).transpose();
-        });
-        return;
-    }
-    out.noalias() = x * W;           // [n,N] = [n,K] · [K,N]  (Eigen GEMM, OpenMP inside)
-    out.rowwise() += b.transpose();  // [n,N] + [1,N]
+    forEachPanel(W, [&](Index p) {
+        // out[:, c0:c0+Np] [n,Np] = x [n,K] · panel p [K,Np] + b[c0:c0+Np]
+        const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
+        if (gemm) {
+            gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(), W.panel(p),
+                         width, b.data() + c0, n, K, width);
+        } else {  // Eigen's own product (a CPU without AVX2 + FMA)
+            out.middleCols(c0, width).noalias() = x * MatrixMap(W.panel(p), K, width);
+            out.middleCols(c0, width).rowwise() += b.segment(c0, width).transpose();
+        }
+    });
 }
 
 void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
@@ -140,7 +145,7 @@ void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
         return;
     }
     if (gemm) {
-        forEachChunk(R, kColumnsPerItem, [&](Index r0, Index r1) {
+        forEachChunk(R, kRowsPerItem, [&](Index r0, Index r1) {
             // out[:, r0:r1] [n,Rc] = x [n,C] · M[r0:r1]ᵀ [C,Rc]
             gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),
                                    M.data() + r0 * M.outerStride(), M.outerStride(), n, C, r1 - r0);

@@ -8,6 +8,7 @@
 
 #include <string_view>
 
+#include "core/panels.h"
 #include "core/tensor.h"
 
 namespace tscope::ops {
@@ -21,10 +22,10 @@ using RowsMap = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
 void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const ConstVecRef& b,
                float eps);
 
-// out [n,N] = x [n,K] · W [K,N] + b [N]  (GPT-2 Conv1D layout), W read in place. The columns
-// of W are split over the threads, so each thread streams only its own slice of the weights.
+// out [n,N] = x [n,K] · W [K,N] + b [N]  (GPT-2 Conv1D layout, W stored in column panels). The
+// panels are split over the threads, so each thread streams only its own part of the weights.
 // out must not overlap x.
-void linear(MatRef out, const ConstMatRef& x, const ConstMatRef& W, const ConstVecRef& b);
+void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b);
 
 // out [n,R] = x [n,C] · Mᵀ with M [R,C] (the unembedding: M = lm_head). The rows of M are split
 // over the threads.

@@ -1,6 +1,7 @@
 #include "core/safetensors.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -297,6 +298,15 @@ std::vector<float> SafetensorsFile::toFloat(const TensorInfo& info) const {
     const auto widen = info.dtype == DType::F16 ? halfToFloat : bf16ToFloat;
     for (size_t i = 0; i < out.size(); ++i) out[i] = widen(readU16(raw.data() + 2 * i));
     return out;
+}
+
+void SafetensorsFile::releasePages(const TensorInfo& info) const {
+    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes(info).data());
+    const uintptr_t first = (begin + page - 1) / page * page;  // pages wholly inside the tensor
+    const uintptr_t last = (begin + (info.end - info.begin)) / page * page;
+    // a hint: a read-only private mapping reads the file again on the next access
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 float halfToFloat(uint16_t bits) {

@@ -49,6 +49,9 @@ class SafetensorsFile {
     const float* f32Data(const TensorInfo& info) const;
     // Values widened to float (F16 subnormals, inf and NaN handled exactly).
     std::vector<float> toFloat(const TensorInfo& info) const;
+    // Drops the whole pages inside the tensor's bytes from this process's memory, for a tensor
+    // that has been copied elsewhere; its bytes stay readable (read again from the file if used).
+    void releasePages(const TensorInfo& info) const;
 
   private:
     SafetensorsFile() = default;

@@ -70,6 +70,18 @@ class Binder {
     MatrixRef matrix(const std::string& name, int64_t rows, int64_t cols) {
         return {bind(name, {rows, cols}), rows, cols};
     }
+    // A linear layer's weight, copied into column panels; the file's pages it was read from
+    // are let go, so the model is resident once.
+    PanelsRef panels(const std::string& name, int64_t rows, int64_t cols) {
+        const TensorInfo& info = checked(name, {rows, cols});
+        const float* data = file_.f32Data(info);
+        std::vector<float> widened;
+        if (!data) data = (widened = file_.toFloat(info)).data();
+        rejectImplausible(info, data);
+        const PanelMatrix& packed = w_.panels.emplace_back(data, rows, cols, cols);
+        file_.releasePages(info);
+        return packed.ref();
+    }
     VectorRef vector(const std::string& name, int64_t size) { return {bind(name, {size}), size}; }
     void markUsed(const std::string& name) { used_.insert(name); }
 
@@ -84,7 +96,8 @@ class Binder {
     int64_t parameterCount() const { return count_; }
 
   private:
-    const float* bind(const std::string& name, const std::vector<int64_t>& shape) {
+    // The tensor `name`, present with this shape; counted and marked used.
+    const TensorInfo& checked(const std::string& name, const std::vector<int64_t>& shape) {
         const TensorInfo* info = find(name);
         if (!info)
             fail("missing tensor '" + name + "' (expected shape " + shapeString(shape) + ")");
@@ -93,9 +106,14 @@ class Binder {
                  ", but the config implies " + shapeString(shape));
         markUsed(name);
         count_ += info->numel();
-        const float* data = file_.f32Data(*info);  // in place, no copy
-        if (!data) data = w_.owned.emplace_back(file_.toFloat(*info)).data();
-        rejectImplausible(*info, data);
+        return *info;
+    }
+
+    const float* bind(const std::string& name, const std::vector<int64_t>& shape) {
+        const TensorInfo& info = checked(name, shape);
+        const float* data = file_.f32Data(info);  // in place, no copy
+        if (!data) data = w_.owned.emplace_back(file_.toFloat(info)).data();
+        rejectImplausible(info, data);
         return data;
     }
 
@@ -120,15 +138,15 @@ LayerWeights bindLayer(Binder& b, int i, const ModelConfig& c) {
     LayerWeights l;
     l.ln1_w = b.vector(p + "ln_1.weight", C);
     l.ln1_b = b.vector(p + "ln_1.bias", C);
-    l.attn_w = b.matrix(p + "attn.c_attn.weight", C, 3 * C);
+    l.attn_w = b.panels(p + "attn.c_attn.weight", C, 3 * C);
     l.attn_b = b.vector(p + "attn.c_attn.bias", 3 * C);
-    l.attn_proj_w = b.matrix(p + "attn.c_proj.weight", C, C);
+    l.attn_proj_w = b.panels(p + "attn.c_proj.weight", C, C);
     l.attn_proj_b = b.vector(p + "attn.c_proj.bias", C);
     l.ln2_w = b.vector(p + "ln_2.weight", C);
     l.ln2_b = b.vector(p + "ln_2.bias", C);
-    l.fc_w = b.matrix(p + "mlp.c_fc.weight", C, F);
+    l.fc_w = b.panels(p + "mlp.c_fc.weight", C, F);
     l.fc_b = b.vector(p + "mlp.c_fc.bias", F);
-    l.mlp_proj_w = b.matrix(p + "mlp.c_proj.weight", F, C);
+    l.mlp_proj_w = b.panels(p + "mlp.c_proj.weight", F, C);
     l.mlp_proj_b = b.vector(p + "mlp.c_proj.bias", C);
     return l;
 }

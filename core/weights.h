@@ -1,6 +1,8 @@
 // GPT-2 parameters bound to a SafetensorsFile. Names follow openai-community/gpt2
-// ("h.3.attn.c_attn.weight", with or without a "transformer." prefix). F32 tensors are
-// Eigen::Maps into the memory-mapped file; F16/BF16 ones are widened once into owned storage.
+// ("h.3.attn.c_attn.weight", with or without a "transformer." prefix). The four linear layers'
+// weights of each block are copied into column panels (panels.h), the layout the kernels read,
+// and the file's pages they came from are let go. The other F32 tensors are Eigen::Maps into the
+// memory-mapped file; other F16/BF16 ones are widened once into owned storage.
 // Shapes are checked against the config, and values for being finite and below 1e8 in magnitude
 // (anything else is a corrupt file); the causal-mask buffers h.N.attn.bias and
 // h.N.attn.masked_bias are ignored; lm_head.weight is optional (tied to wte).
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/panels.h"
 #include "core/safetensors.h"
 #include "core/tensor.h"
 
@@ -30,14 +33,14 @@ struct VectorRef {
 
 struct LayerWeights {
     VectorRef ln1_w, ln1_b;  // [C]
-    MatrixRef attn_w;        // [C, 3C]  columns q | k | v
+    PanelsRef attn_w;        // [C, 3C]  columns q | k | v
     VectorRef attn_b;        // [3C]
-    MatrixRef attn_proj_w;   // [C, C]
+    PanelsRef attn_proj_w;   // [C, C]
     VectorRef attn_proj_b;   // [C]
     VectorRef ln2_w, ln2_b;  // [C]
-    MatrixRef fc_w;          // [C, F]   F = n_inner
+    PanelsRef fc_w;          // [C, F]   F = n_inner
     VectorRef fc_b;          // [F]
-    MatrixRef mlp_proj_w;    // [F, C]
+    PanelsRef mlp_proj_w;    // [F, C]
     VectorRef mlp_proj_b;    // [C]
 };
 
@@ -54,6 +57,7 @@ struct ModelWeights {
 
     std::shared_ptr<const SafetensorsFile> file;  // keeps the mapping alive
     std::deque<std::vector<float>> owned;         // widened F16/BF16 tensors (stable addresses)
+    std::deque<PanelMatrix> panels;               // the linear layers' weights
 };
 
 // Binds and checks every tensor; throws tscope::Error naming the file, tensor and problem

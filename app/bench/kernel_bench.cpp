@@ -3,8 +3,8 @@
 // unembedding at n rows, and one attention layer with and without tiny (denormal) weights.
 //
 // Weights come from one 154 MB pool (the unembedding's [50257, 768]); each linear iteration reads
-// its W from the next offset in the pool, so weights come from memory as in a 12-layer pass,
-// not from a cache warmed by the previous iteration.
+// the next [K,N] matrix cut from the pool (copied into panels, as the model's are), so weights
+// come from memory as in a 12-layer pass, not from a cache warmed by the previous iteration.
 // Threads: TSCOPE_BENCH_THREADS=n (default: every core), as in engine_bench.cpp.
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "core/forward.h"
@@ -67,16 +68,15 @@ void BM_Linear(benchmark::State& state) {
     const RowMatrix x = randomMatrix(n, K, 1.0f, 2);
     const Vector b = randomMatrix(N, 1, 0.1f, 3);
     RowMatrix out(n, N);
-    const float* pool = weightPool().data();
-    const Index slots = weightPool().size() / (K * N);
-    Index slot = 0;
+    std::vector<PanelMatrix> Ws;  // the pool cut into [K,N] matrices, in panels as a model's
+    for (Index slot = 0; slot < weightPool().size() / (K * N); ++slot)
+        Ws.emplace_back(weightPool().data() + slot * K * N, K, N, N);
+    size_t slot = 0;
     ops::ComputeScope compute;
     for (auto _ : state) {
-        const ops::RowsMap W(const_cast<float*>(pool) + slot * K * N, K, N,
-                             Eigen::OuterStride<>(N));
-        ops::linear(out, x, W, b);
+        ops::linear(out, x, Ws[slot].ref(), b);
         benchmark::DoNotOptimize(out.data());
-        slot = (slot + 1) % slots;
+        slot = (slot + 1) % Ws.size();
     }
     state.counters["GFLOP/s"] =
         benchmark::Counter(2e-9 * double(n * K * N), benchmark::Counter::kIsIterationInvariantRate);

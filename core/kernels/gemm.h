@@ -13,6 +13,10 @@ namespace tscope::kernels {
 
 using Index = std::ptrdiff_t;
 
+// Columns per panel of a panel-stored weight matrix (core/panels.h): 4 AVX-512 or 8 AVX2
+// registers, so a decode step keeps a panel's outputs in registers all the way down K.
+constexpr Index kPanelCols = 64;
+
 struct GemmKernels {
     const char* name;  // "avx2", "avx512"
     // out [n,cols] = x [n,K] · W [K,cols] + b [cols]; rows ldo, ldx, ldw floats apart.
@@ -22,10 +26,10 @@ struct GemmKernels {
     // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
     void (*linearTransposed)(float* out, Index ldo, const float* x, Index ldx, const float* M,
                              Index ldm, Index n, Index C, Index rows);
-    // out [cols] += x [K] · W [K,cols] (rows of W ldw floats apart), k ascending: one thread's
-    // band of columns of a decode step's product, each output the same fma chain as in linear.
-    void (*accumulateRows)(float* out, const float* x, const float* W, Index ldw, Index K,
-                           Index cols);
+    // out [cols] += x [K] · P [K,cols] for one panel P (rows cols floats apart, cols ≤
+    // kPanelCols), k ascending: a decode step's product, panel by panel, each output the same
+    // chain of fmas as in linear.
+    void (*accumulatePanel)(float* out, const float* x, const float* P, Index K, Index cols);
 };
 
 const GemmKernels& avx2Kernels();    // AVX2 + FMA (x86-64-v3)

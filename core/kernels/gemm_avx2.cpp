@@ -44,7 +44,7 @@ namespace tscope::kernels {
 
 const GemmKernels& avx2Kernels() {
     static constexpr GemmKernels kernels{"avx2", &impl::linear<Avx2>, &impl::linearTransposed<Avx2>,
-                                         &impl::accumulateRows<Avx2>};
+                                         &impl::accumulatePanel<Avx2>};
     return kernels;
 }
 

@@ -41,7 +41,7 @@ namespace tscope::kernels {
 const GemmKernels& avx512Kernels() {
     static constexpr GemmKernels kernels{"avx512", &impl::linear<Avx512>,
                                          &impl::linearTransposed<Avx512>,
-                                         &impl::accumulateRows<Avx512>};
+                                         &impl::accumulatePanel<Avx512>};
     return kernels;
 }
 

@@ -212,54 +212,46 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
     }
 }
 
-// ---- accumulateRows: out [cols] += x [K] · W [K,cols] ---------------------------------------
+// ---- accumulatePanel: out [cols] += x [K] · P [K,cols] -------------------------------------
 
-// Rows of W per pass: out is loaded and stored once per pass, W streams through once. Within a
-// pass the rows are added in order, so every output is linear's chain of fmas over k. 8 rows
-// (8 broadcast registers) made a decode step ~10 % faster than 4.
-constexpr Index kAccumulateRows = 8;
-
-// Rows of W prefetched ahead (two passes): a thread's band is a short run of every row, each run
-// in another page, where the hardware prefetchers start late. In a stand-alone copy of the decode
-// loop it took the bands from 34.6 to 43 GB/s; in the engine, decode medians 3–10 % faster, ten
-// of thirteen alternating pairs (AVX-512 and AVX2, T = 64 and 1000).
-constexpr Index kAccumulatePrefetchRows = 16;
-
-template <class V, int R>
-inline void accumulatePass(float* out, const float* x, const float* W, Index ldw, Index cols) {
+// The panel's outputs stay in NV registers all the way down K (out is read and written once);
+// the panel streams in order, which the hardware prefetchers follow. Part: the panel is narrower
+// than kPanelCols, and register j holds the columns from j·kWidth up to cols (masked).
+template <class V, bool Part>
+inline void accumulatePanelRegs(float* out, const float* x, const float* P, Index K, Index cols) {
     using Reg = typename V::Reg;
-    constexpr int w = V::kWidth;
-    Reg xk[R];  // x[k] broadcast
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) xk[r] = V::broadcast(x[r]);
-    auto step = [&](Index j, auto load, auto store) {
-        if (j % 16 == 0)  // once per cache line of each row
-#pragma GCC unroll 8
-            for (int r = 0; r < R; ++r)
-                __builtin_prefetch(W + (r + kAccumulatePrefetchRows) * ldw + j);
-        Reg acc = load(out + j);
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) acc = V::fma(xk[r], load(W + r * ldw + j), acc);
-        store(out + j, acc);
+    constexpr int w = V::kWidth, NV = int(kPanelCols) / w;
+    auto count = [cols](int j) {  // columns in register j, 0 .. w
+        const Index left = cols - Index(j) * w;
+        return int(left < 0 ? 0 : left > w ? w : left);
     };
-    Index j = 0;
-    for (; j + w <= cols; j += w)
-        step(
-            j, [](const float* p) { return V::load(p); }, [](float* p, Reg a) { V::store(p, a); });
-    if (j < cols) {
-        const int count = int(cols - j);
-        step(
-            j, [count](const float* p) { return V::loadPart(p, count); },
-            [count](float* p, Reg a) { V::storePart(p, a, count); });
+    auto load = [&](const float* p, int j) {
+        return Part ? V::loadPart(p + j * w, count(j)) : V::load(p + j * w);
+    };
+    Reg acc[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[j] = load(out, j);
+    for (Index k = 0; k < K; ++k) {
+        const Reg xk = V::broadcast(x[k]);
+        const float* row = P + k * cols;  // P[k, :]
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[j] = V::fma(xk, load(row, j), acc[j]);
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) {
+        if (Part)
+            V::storePart(out + j * w, acc[j], count(j));
+        else
+            V::store(out + j * w, acc[j]);
     }
 }
 
 template <class V>
-void accumulateRows(float* out, const float* x, const float* W, Index ldw, Index K, Index cols) {
-    Index k = 0;
-    for (; k + kAccumulateRows <= K; k += kAccumulateRows)
-        accumulatePass<V, kAccumulateRows>(out, x + k, W + k * ldw, ldw, cols);
-    for (; k < K; ++k) accumulatePass<V, 1>(out, x + k, W + k * ldw, ldw, cols);
+void accumulatePanel(float* out, const float* x, const float* P, Index K, Index cols) {
+    if (cols == kPanelCols)
+        accumulatePanelRegs<V, false>(out, x, P, K, cols);
+    else
+        accumulatePanelRegs<V, true>(out, x, P, K, cols);
 }
 
 }  // namespace tscope::kernels::impl

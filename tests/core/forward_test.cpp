@@ -58,7 +58,7 @@ TEST(Ops, LinearIsXTimesWPlusB) {
     W << 1, 0, 0, 1, 1, 1;  // Conv1D layout [in, out]
     Vector b(2);
     b << 0.5, -1;
-    ops::linear(out, x, W, b);
+    ops::linear(out, x, PanelMatrix(W).ref(), b);
     EXPECT_FLOAT_EQ(out(0, 0), 4.5f);
     EXPECT_FLOAT_EQ(out(0, 1), 4.0f);
     EXPECT_FLOAT_EQ(out(1, 0), 10.5f);
@@ -94,7 +94,7 @@ TEST(Ops, SingleRowLinearSplitsColumnsOverThreadsCorrectly) {
     for (int threads : {1, 2, 3}) {
         omp_set_num_threads(threads);
         RowMatrix out(1, 37), outT(1, 41);
-        ops::linear(out, x, W, b);
+        ops::linear(out, x, PanelMatrix(W).ref(), b);
         ops::linearTransposed(outT, x, M);
         EXPECT_LT((out - expected).cwiseAbs().maxCoeff(), 1e-5) << threads << " threads";
         EXPECT_LT((outT - expectedT).cwiseAbs().maxCoeff(), 1e-5) << threads << " threads";

@@ -80,7 +80,8 @@ TEST_P(KernelPathTest, UsesTheChosenPath) {
 
 TEST_P(KernelPathTest, LinearMatchesNaiveLoopOnOddShapes) {
     // K past one pass of W rows (128 / 256), N with whole strips, whole registers and a part
-    const std::pair<Index, Index> shapes[] = {{1, 1}, {7, 13}, {33, 70}, {130, 95}, {300, 257}};
+    const std::pair<Index, Index> shapes[] = {{1, 1},    {7, 13},   {33, 70},
+                                              {130, 95}, {64, 192}, {300, 257}};
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         for (const auto& [K, N] : shapes)
@@ -88,7 +89,7 @@ TEST_P(KernelPathTest, LinearMatchesNaiveLoopOnOddShapes) {
                 const RowMatrix x = filled(n, K, 1), W = filled(K, N, 2);
                 const Vector b = filled(N, 1, 3);
                 RowMatrix out(n, N);
-                ops::linear(out, x, W, b);
+                ops::linear(out, x, PanelMatrix(W).ref(), b);
                 expectNear(out, linearNaive(x, W, b), K,
                            "n=" + std::to_string(n) + " K=" + std::to_string(K) +
                                " N=" + std::to_string(N) + " threads=" + std::to_string(threads));
@@ -103,7 +104,8 @@ TEST_P(KernelPathTest, LinearReadsAndWritesStridedViewsInPlace) {
         const RowMatrix xWide = filled(n, K + 9, 4), WWide = filled(K, N + 21, 5);
         const Vector b = filled(N, 1, 6);
         RowMatrix outWide = RowMatrix::Constant(n, N + 40, 7.0f);
-        ops::linear(outWide.middleCols(3, N), xWide.middleCols(5, K), WWide.middleCols(11, N), b);
+        ops::linear(outWide.middleCols(3, N), xWide.middleCols(5, K),
+                    PanelMatrix(WWide.middleCols(11, N)).ref(), b);
         const RowMatrix expected = linearNaive(xWide.middleCols(5, K), WWide.middleCols(11, N), b);
         expectNear(outWide.middleCols(3, N), expected, K, "strided n=" + std::to_string(n));
         EXPECT_TRUE((outWide.leftCols(3).array() == 7.0f).all());
@@ -121,10 +123,11 @@ TEST_P(KernelPathTest, ARowAloneEqualsThatRowOfABlock) {
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         RowMatrix block(n, N), blockT(n, N), row(1, N), rowT(1, N);
-        ops::linear(block, x, W, b);
+        const PanelMatrix panels(W);
+        ops::linear(block, x, panels.ref(), b);
         ops::linearTransposed(blockT, x, M);
         for (Index i = 0; i < n; ++i) {
-            ops::linear(row, x.row(i), W, b);
+            ops::linear(row, x.row(i), panels.ref(), b);
             ops::linearTransposed(rowT, x.row(i), M);
             EXPECT_EQ(row, block.row(i)) << "linear row " << i << ", threads " << threads;
             EXPECT_EQ(rowT, blockT.row(i)) << "transposed row " << i << ", threads " << threads;
