@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -172,29 +173,88 @@ BENCHMARK(BM_DecodeStep)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
 
-// The machine's read bandwidth, for the decode target (a step ≤ 1.1 × weight bytes / bandwidth):
-// sums a 1 GB buffer — twice the GPT-2-small weights, far past every cache — with the forward
-// pass's threads. Run it next to BM_DecodeStep so both see the same machine state. The sum is
-// Eigen's (vectorized, several accumulators): a plain loop of float additions cannot be
+// Sums `buffer` with `threads` threads, as fast as the memory delivers it: Eigen's sum is
+// vectorized with several accumulators, while a plain loop of float additions cannot be
 // reordered without -ffast-math and is limited by the adds' latency, not by memory (it read
 // 37.5–38.1 GB/s where this reads 52.9–56.1 GB/s, side by side).
-void BM_ReadBandwidth(benchmark::State& state) {
-    const size_t count = size_t(1) << 28;    // floats: 1 GiB
-    const Eigen::Index block = 1 << 14;      // floats per work item: 64 KiB
-    std::vector<float> buffer(count, 1.0f);  // touched, so every page is resident
-    const int threads = benchThreads() > 0 ? benchThreads() : omp_get_max_threads();
-    double total = 0;
-    for (auto _ : state) {
-        double sum = 0;
+double sumAll(const std::vector<float>& buffer, int threads) {
+    const Eigen::Index block = 1 << 14;  // floats per work item: 64 KiB
+    const Eigen::Index count = Eigen::Index(buffer.size());
+    double sum = 0;
 #pragma omp parallel for num_threads(threads) reduction(+ : sum) schedule(static)
-        for (size_t i = 0; i < count; i += size_t(block))
-            sum += Eigen::Map<const Eigen::ArrayXf>(buffer.data() + i, block).sum();
-        total += sum;
-    }
+    for (Eigen::Index i = 0; i < count; i += block)
+        sum +=
+            Eigen::Map<const Eigen::ArrayXf>(buffer.data() + i, std::min(block, count - i)).sum();
+    return sum;
+}
+
+int sumThreads() {
+    return benchThreads() > 0 ? benchThreads() : omp_get_max_threads();
+}
+
+// The machine's read bandwidth: sums a 1 GB buffer — twice the GPT-2-small weights, far past
+// every cache — with the forward pass's threads.
+void BM_ReadBandwidth(benchmark::State& state) {
+    const std::vector<float> buffer(size_t(1) << 28, 1.0f);  // 1 GiB, touched: every page resident
+    double total = 0;
+    for (auto _ : state) total += sumAll(buffer, sumThreads());
     benchmark::DoNotOptimize(total);
-    state.counters["GB/s"] = benchmark::Counter(4.0 * double(count) / 1e9,
+    state.counters["GB/s"] = benchmark::Counter(4.0 * double(buffer.size()) / 1e9,
                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
+
+double median(std::vector<double> values) {
+    std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+    return values[values.size() / 2];
+}
+
+// The decode target (a step ≤ 1.1 × weight bytes / read bandwidth) as one measurement: each
+// iteration times one decode step with the app's capture (as BM_DecodeStep), then one sum over
+// a buffer of as many bytes as the step's weights, back to back, so both see the same moment of
+// a machine whose speed drifts by ±15 % within minutes. ratio = median step / median read;
+// ratio_kv counts the KV cache the step's attention reads (2 · layers · T · C floats) as well.
+void BM_DecodeVsBandwidth(benchmark::State& state) {
+    if (skipWithoutModel(state)) return;
+    const int T = int(state.range(0));
+    ForwardOptions options;
+    options.capture = kCaptures[1];
+    options.threads = benchThreads();
+    Forward forward(model(), options);
+    const std::vector<int> ids = tokenIds(T);
+    forward.append(std::span<const int>(ids).first(size_t(T - 1)));
+    const int next = ids.back();
+    const double weightFloats =
+        double(model()->weights.parameterCount - int64_t(kPositions - 1) * kWidth);
+    const double kvFloats = 2.0 * kLayers * T * kWidth;
+    const std::vector<float> buffer(size_t(weightFloats), 1.0f);
+    std::vector<double> stepSeconds, readSeconds;
+    double total = 0;
+    using Clock = std::chrono::steady_clock;
+    for (auto _ : state) {
+        const auto t0 = Clock::now();
+        forward.append(std::span<const int>(&next, 1));
+        const auto t1 = Clock::now();
+        forward.truncate(T - 1);
+        const auto t2 = Clock::now();
+        total += sumAll(buffer, sumThreads());
+        const auto t3 = Clock::now();
+        stepSeconds.push_back(std::chrono::duration<double>(t1 - t0).count());
+        readSeconds.push_back(std::chrono::duration<double>(t3 - t2).count());
+    }
+    benchmark::DoNotOptimize(total);
+    const double step = median(stepSeconds), read = median(readSeconds);
+    state.counters["step_ms"] = 1e3 * step;
+    state.counters["read_GB/s"] = 4.0 * weightFloats / read / 1e9;
+    state.counters["ratio"] = step / read;
+    state.counters["ratio_kv"] = step / (read * (weightFloats + kvFloats) / weightFloats);
+}
+BENCHMARK(BM_DecodeVsBandwidth)
+    ->Arg(64)
+    ->Arg(1000)
+    ->ArgName("T")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 }  // namespace
