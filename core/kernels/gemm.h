@@ -1,6 +1,6 @@
-// The two GEMM shapes of the forward pass on raw row-major floats, single-threaded, compiled
-// once per instruction set (gemm_avx2.cpp, gemm_avx512.cpp) and chosen at runtime (dispatch.h).
-// ops.cpp splits the output columns over the threads and calls these on each slice.
+// The products of the forward pass on raw row-major floats, single-threaded, compiled once per
+// instruction set (gemm_avx2.cpp, gemm_avx512.cpp) and chosen at runtime (dispatch.h). ops.cpp
+// splits the weights' panels (or wte's rows) over the threads and calls these on each.
 //
 // Deliberately no Eigen and no standard-library templates in the kernel files: an inline function
 // compiled with AVX-512 in one file and without in another is one symbol to the linker, which may
@@ -20,7 +20,8 @@ constexpr Index kPanelCols = 64;
 struct GemmKernels {
     const char* name;  // "avx2", "avx512"
     // out [n,cols] = x [n,K] · W [K,cols] + b [cols]; rows ldo, ldx, ldw floats apart.
-    // W is read in place (GPT-2 Conv1D layout [in, out]); out must not overlap x.
+    // W in GPT-2's Conv1D layout [in, out]: ops.cpp passes one panel (ldw = its width); out
+    // must not overlap x.
     void (*linear)(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
                    const float* b, Index n, Index K, Index cols);
     // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
