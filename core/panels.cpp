@@ -1,9 +1,9 @@
 #include "core/panels.h"
 
-#include <sys/mman.h>
-
 #include <cstring>
 #include <new>
+
+#include "core/memory_hints.h"
 
 namespace tscope {
 
@@ -15,27 +15,21 @@ namespace {
 // longer.
 constexpr Eigen::Index kCopyRows = 16;
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14 (as in row_store.cpp)
-#endif
-
 size_t panelBytes(Eigen::Index rows, Eigen::Index cols) {
     return std::max<size_t>(size_t(rows * cols) * sizeof(float), 1);
 }
 
 float* mapFloats(size_t bytes) {
-    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    // hints only: older kernels refuse them, and the copy then faults pages in one by one
-    ::madvise(p, bytes, MADV_HUGEPAGE);
-    ::madvise(p, bytes, MADV_POPULATE_WRITE);
+    void* p = memory::map(bytes);
+    memory::adviseHugePages(p, bytes);  // the copy writes every byte
+    memory::populate(p, bytes);
     return static_cast<float*>(p);
 }
 
 }  // namespace
 
 void PanelMatrix::Unmap::operator()(float* p) const {
-    ::munmap(p, bytes);
+    memory::unmap(p, memory::mappedBytes(bytes));
 }
 
 PanelMatrix::PanelMatrix(const float* src, Eigen::Index rows, Eigen::Index cols, Eigen::Index ld)

@@ -1,6 +1,5 @@
 #include "core/row_store.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,8 @@
 #include <new>
 #include <string_view>
 #include <utility>
+
+#include "core/memory_hints.h"
 
 namespace tscope {
 
@@ -33,26 +34,19 @@ bool populateEnabled() {
     return enabled;
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels answer EINVAL and pages fault as usual
-#endif
-
 }  // namespace
 
 RowStore::RowStore(Eigen::Index capacity, Eigen::Index width) : capacity_(capacity), width_(width) {
     assert(capacity >= 0 && width >= 0);
     const size_t bytes = size_t(capacity) * size_t(width) * sizeof(float);
     if (bytes == 0) return;
-    mappedBytes_ = roundUpToPages(bytes);
     // anonymous pages are zero-filled on first touch: reserving the whole context is free
-    void* p =
-        mmap(nullptr, mappedBytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    data_ = static_cast<float*>(p);
+    mappedBytes_ = memory::mappedBytes(bytes);
+    data_ = static_cast<float*>(memory::map(bytes));
 }
 
 RowStore::~RowStore() {
-    if (data_) munmap(data_, mappedBytes_);
+    memory::unmap(data_, mappedBytes_);
 }
 
 RowStore::RowStore(RowStore&& other) noexcept
@@ -60,6 +54,7 @@ RowStore::RowStore(RowStore&& other) noexcept
       capacity_(std::exchange(other.capacity_, 0)),
       width_(std::exchange(other.width_, 0)),
       highWater_(std::exchange(other.highWater_, 0)),
+      residentEnd_(std::exchange(other.residentEnd_, 0)),
       mappedBytes_(std::exchange(other.mappedBytes_, 0)) {}
 
 RowStore& RowStore::operator=(RowStore&& other) noexcept {
@@ -94,16 +89,23 @@ void RowStore::copyRows(const RowStore& other, Eigen::Index n) {
 
 size_t RowStore::bytesTouched() const {
     const size_t bytes = size_t(highWater_) * size_t(width_) * sizeof(float);
-    return std::min(mappedBytes_, roundUpToPages(bytes));
+    return std::min(mappedBytes_, std::max(residentEnd_, roundUpToPages(bytes)));
 }
 
 void RowStore::populateTo(Eigen::Index end) {
     const size_t resident = bytesTouched();  // every page up to the highest row written so far
-    const size_t needed = roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
-    // A write onto one new page (a decode step) may as well fault it in. Best effort: where the
-    // kernel refuses, the writes fault the pages in one by one.
-    if (needed > resident + pageSize() && populateEnabled())
-        madvise(reinterpret_cast<char*>(data_) + resident, needed - resident, MADV_POPULATE_WRITE);
+    size_t needed = roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
+    // A write onto one new page (a decode step) may as well fault it in.
+    if (needed <= resident + pageSize() || !populateEnabled()) return;
+    // The huge page the new rows end in is taken whole once they fill a quarter of it: at most
+    // 1.5 MiB per store beyond what the rows need, for no small pages there.
+    const size_t huge = memory::kHugePageBytes, last = (needed - 1) / huge * huge;
+    if (last >= resident && last + huge <= mappedBytes_ && needed - last >= huge / 4)
+        needed = last + huge;
+    char* first = reinterpret_cast<char*>(data_) + resident;
+    memory::adviseHugePages(first, needed - resident);
+    memory::populate(first, needed - resident);
+    residentEnd_ = needed;
 }
 
 }  // namespace tscope

@@ -4,7 +4,8 @@
 // while new rows are appended. The memory is reserved from the OS untouched: a page costs resident
 // memory only once a row on it is written, so an unused capacity is free. Pages are made resident
 // in batches just before rows on them are written (one madvise for many pages: a page fault per
-// 4 KiB page cost ~4 µs on our virtual machine, 0.8 s for a T = 1024 prefill of GPT-2 small).
+// 4 KiB page cost ~4 µs on our virtual machine, 0.8 s for a T = 1024 prefill of GPT-2 small), in
+// transparent huge pages where a batch covers whole 2 MiB regions (memory_hints.h).
 #pragma once
 
 #include <cstddef>
@@ -36,15 +37,17 @@ class RowStore {
     // Copies rows [0, n) of `other` (same width) into this store.
     void copyRows(const RowStore& other, Eigen::Index n);
 
-    // Resident bytes: every page up to the highest row ever written.
+    // Resident bytes: every page up to the highest row ever written (or the end of the huge page
+    // a prefill's rows ended in, see populateTo).
     size_t bytesTouched() const;
-    // Address space reserved (capacity · width floats, page-rounded).
+    // Address space reserved (capacity · width floats, rounded up to pages or huge pages).
     size_t bytesReserved() const { return mappedBytes_; }
 
   private:
     float* data_ = nullptr;
     Eigen::Index capacity_ = 0, width_ = 0;
     Eigen::Index highWater_ = 0;  // rows [0, highWater_) have been written at least once
+    size_t residentEnd_ = 0;      // bytes [0, residentEnd_) made resident ahead of the rows
     size_t mappedBytes_ = 0;
 
     // Makes the pages under rows [highWater_, end) resident before they are written.

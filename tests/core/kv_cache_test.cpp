@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,8 +14,13 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/forward.h"
+#include "core/memory_hints.h"
+#include "core/row_store.h"
 
 namespace tscope {
 namespace {
@@ -302,6 +308,38 @@ TEST(ActivationStore, NothingGrowsPastTheContext) {
     const int next = 5;
     EXPECT_THROW(f->append(std::span(&next, 1)), Error);
     EXPECT_LE(f->capture().bytesReserved(), 128 * kRowBytes + kSlack);
+}
+
+// Resident bytes of [data, data + bytes) as the kernel counts them (mincore, 4 KiB pages).
+size_t residentBytes(const float* data, size_t bytes) {
+    const size_t page = size_t(sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> resident((bytes + page - 1) / page);
+    if (mincore(const_cast<float*>(data), bytes, resident.data()) != 0) return 0;
+    return size_t(std::count_if(resident.begin(), resident.end(),
+                                [](unsigned char r) { return r & 1; })) *
+           page;
+}
+
+// GPT-2 small's store of one tensor: a long prefill lies in huge pages, and the resident bytes the
+// store reports are what the kernel says, within the promised bound, for a short prompt, a long
+// prefill and decode steps after either.
+TEST(RowStore, ReportsTheBytesTheKernelHoldsResident) {
+    constexpr Eigen::Index kCapacity = 1024, kWidth = 768;
+    constexpr size_t kRow = kWidth * sizeof(float);
+    for (Eigen::Index prefill : {16, 300, 700, 1000}) {
+        RowStore store(kCapacity, kWidth);
+        const float* data = store.top(0).data();
+        EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % memory::kHugePageBytes, 0u);
+        EXPECT_EQ(store.bytesReserved(), 2 * memory::kHugePageBytes);  // 3 MiB, rounded up
+        store.rows(0, prefill).setConstant(1.0f);
+        for (Eigen::Index t = prefill; t < std::min(kCapacity, prefill + 20); ++t)
+            store.rows(t, 1).setConstant(2.0f);
+        const size_t written = size_t(std::min(kCapacity, prefill + 20)) * kRow;
+        EXPECT_EQ(store.bytesTouched(), residentBytes(data, store.bytesReserved())) << prefill;
+        EXPECT_GE(store.bytesTouched(), written) << prefill;
+        EXPECT_LE(store.bytesTouched(), written + memory::kHugePageBytes * 3 / 4) << prefill;
+        EXPECT_EQ(store.row(prefill - 1)(0), 1.0f);
+    }
 }
 
 TEST(ActivationStore, OnDemandPatternsEqualWhatTheForwardPassUsed) {
