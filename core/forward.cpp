@@ -14,6 +14,7 @@
 
 #include "core/cpu_load.h"
 #include "core/error.h"
+#include "core/memory_hints.h"
 
 namespace tscope {
 
@@ -56,9 +57,18 @@ struct Rows {
 };
 
 // Where a tensor of the new rows goes: the store when it keeps it, else scratch.
+// Resizes a scratch matrix. A new allocation is asked for huge pages where it spans whole ones:
+// the first prefill at T = 1024 writes ~65 MB of new scratch, which otherwise faults in 4 KiB at a
+// time (memory_hints.h).
+void resizeScratch(RowMatrix& m, Index rows, Index cols) {
+    const float* before = m.data();
+    m.resize(rows, cols);
+    if (m.data() != before) memory::adviseHugePages(m.data(), size_t(m.size()) * sizeof(float));
+}
+
 Rows destination(RowStore& store, RowMatrix& scratch, Index t0, Index n, Index width) {
     if (!store.empty()) return {store.rows(t0, n).data(), n, width, width};
-    scratch.resize(n, width);
+    resizeScratch(scratch, n, width);
     return {scratch.data(), n, width, width};
 }
 
@@ -100,7 +110,7 @@ struct Forward::Impl {
             x = block(l, store.layers[size_t(l)], x, t0, n);
             if (progress && !progress(l + 1, cfg.n_layer)) throw Cancelled();
         }
-        s.lnf.resize(n, cfg.n_embd);
+        resizeScratch(s.lnf, n, cfg.n_embd);
         ops::layernorm(s.lnf, x.map(), w.lnf_w.map(), w.lnf_b.map(), cfg.layer_norm_epsilon);
         if (!store.logsumexp.empty()) return unembedAll(store, s.lnf, t0);
         return unembedRow(s.lnf.bottomRows(1));
@@ -109,7 +119,7 @@ struct Forward::Impl {
     // x = wte[token] + wpe[position]
     Rows embed(std::span<const int> tokens, Index t0, Index n) {
         const MatrixMap wte = w.wte.map(), wpe = w.wpe.map();  // [V,C], [n_positions,C]
-        s.x.resize(n, cfg.n_embd);
+        resizeScratch(s.x, n, cfg.n_embd);
         for (Index i = 0; i < n; ++i)
             s.x.row(i) = wte.row(tokens[size_t(t0 + i)]) + wpe.row(t0 + i);
         return {s.x.data(), n, cfg.n_embd, cfg.n_embd};
@@ -121,7 +131,7 @@ struct Forward::Impl {
         const Index C = cfg.n_embd, F = cfg.n_inner;
         const float eps = cfg.layer_norm_epsilon;
         auto scratch = [&](RowMatrix& m, Index width) {
-            m.resize(n, width);
+            resizeScratch(m, n, width);
             return RowsMap(m.data(), n, width, Eigen::OuterStride<>(width));
         };
 
@@ -129,7 +139,7 @@ struct Forward::Impl {
         if (hooks.residualIn) hooks.residualIn(l, x, t0);
         RowsMap a = scratch(s.ln1, C);  // [n,C]
         ops::layernorm(a, x, lw.ln1_w.map(), lw.ln1_b.map(), eps);
-        s.qkv.resize(n, 3 * C);
+        resizeScratch(s.qkv, n, 3 * C);
         ops::linear(s.qkv, a, lw.attn_w, lw.attn_b.map());  // [n,3C] = q | k | v
         kept.k.rows(t0, n) = s.qkv.middleCols(C, C);        // [n,C]
         kept.v.rows(t0, n) = s.qkv.middleCols(2 * C, C);    // [n,C]
@@ -166,7 +176,7 @@ struct Forward::Impl {
         auto k = kept.k.top(T);  // [T,C]
         auto v = kept.v.top(T);  // [T,C]
         s.headScores.resize(size_t(omp_get_max_threads()));
-        for (RowMatrix& buffer : s.headScores) buffer.resize(n, T);
+        for (RowMatrix& buffer : s.headScores) resizeScratch(buffer, n, T);
 #pragma omp parallel for schedule(static)
         for (int h = 0; h < H; ++h) {
             const Index c0 = h * D;
@@ -194,7 +204,7 @@ struct Forward::Impl {
         const Index chunk = std::min(V, std::max<Index>(2048, kLogitsChunkFloats / n));
         s.lseMax.assign(size_t(n), -std::numeric_limits<double>::infinity());
         s.lseSum.assign(size_t(n), 0.0);
-        s.logits.resize(n, chunk);
+        resizeScratch(s.logits, n, chunk);
         for (Index v0 = 0; v0 < V; v0 += chunk) {
             const Index width = std::min(chunk, V - v0);
             RowsMap out(s.logits.data(), n, width, Eigen::OuterStride<>(chunk));  // [n,width]
@@ -216,7 +226,7 @@ struct Forward::Impl {
     // The logits after position t, from the last block's stored output.
     Vector logitsAt(const ActivationStore& store, Index t) {
         const auto x = store.layers.back().residPost.row(t);  // [1,C]
-        s.lnf.resize(1, cfg.n_embd);
+        resizeScratch(s.lnf, 1, cfg.n_embd);
         ops::layernorm(s.lnf, x, w.lnf_w.map(), w.lnf_b.map(), cfg.layer_norm_epsilon);
         return unembedRow(s.lnf);
     }
