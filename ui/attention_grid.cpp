@@ -15,6 +15,14 @@ namespace tscope::ui {
 
 namespace {
 
+// Label every k-th cell, k the first of 1, 2, 5, 10, 20, ... that gives each label `needed`
+// pixels, cells `step` pixels apart.
+int labelStride(int step, int needed) {
+    for (int stride = 1;; stride *= 10)
+        for (int k : {1, 2, 5})
+            if (k * stride * std::max(step, 1) >= needed) return k * stride;
+}
+
 // One head's T×T probabilities as an n×n image, n = min(T, maxPixels): each pixel shows the
 // largest weight in its block, so a single strong key survives the downsampling. Blocks wholly
 // above the diagonal (the masked future) get `masked`.
@@ -243,15 +251,22 @@ void AttentionGrid::paintEvent(QPaintEvent*) {
     painter.setPen(p.foreground());
     QFont small = font();
     painter.setFont(small);
-    int step = g.cell + g.gap;
-    // Label every head / layer while they fit, else every 2nd, 5th, ...
-    int labelEvery = g.cell >= QFontMetrics(small).horizontalAdvance("H00") ? 1 : 2;
-    for (int h = 0; h < heads_; h += labelEvery)
-        painter.drawText(QRect(g.labelWidth + h * step, 0, g.cell, g.labelHeight), Qt::AlignCenter,
+    const int step = g.cell + g.gap;
+    const QFontMetrics metrics(small);
+    // Label every head / layer while the labels fit, else every 2nd, 5th, 10th, ... (36 × 20
+    // heads of gpt2-large in a small pane), each centred on its cell
+    const int headEvery = labelStride(step, metrics.horizontalAdvance("H00") + 4);
+    for (int h = 0; h < heads_; h += headEvery) {
+        const int centre = g.labelWidth + h * step + g.cell / 2, width = headEvery * step;
+        painter.drawText(QRect(centre - width / 2, 0, width, g.labelHeight), Qt::AlignCenter,
                          QString("H%1").arg(h));
-    for (int l = 0; l < layers_; ++l)
-        painter.drawText(QRect(0, g.labelHeight + l * step, g.labelWidth - 6, g.cell),
+    }
+    const int layerEvery = labelStride(step, metrics.height());
+    for (int l = 0; l < layers_; l += layerEvery) {
+        const int centre = g.labelHeight + l * step + g.cell / 2, height = layerEvery * step;
+        painter.drawText(QRect(0, centre - height / 2, g.labelWidth - 6, height),
                          Qt::AlignRight | Qt::AlignVCenter, QString("L%1").arg(l));
+    }
     for (int l = 0; l < layers_; ++l) {
         for (int h = 0; h < heads_; ++h) {
             const QRect target = g.cellRect(l, h);
