@@ -56,7 +56,6 @@ struct Rows {
     RowsMap map() const { return RowsMap(data, n, width, Eigen::OuterStride<>(stride)); }
 };
 
-// Where a tensor of the new rows goes: the store when it keeps it, else scratch.
 // Resizes a scratch matrix. A new allocation is asked for huge pages where it spans whole ones:
 // the first prefill at T = 1024 writes ~65 MB of new scratch, which otherwise faults in 4 KiB at a
 // time (memory_hints.h).
@@ -66,6 +65,7 @@ void resizeScratch(RowMatrix& m, Index rows, Index cols) {
     if (m.data() != before) memory::adviseHugePages(m.data(), size_t(m.size()) * sizeof(float));
 }
 
+// Where a tensor of the new rows goes: the store when it keeps it, else scratch.
 Rows destination(RowStore& store, RowMatrix& scratch, Index t0, Index n, Index width) {
     if (!store.empty()) return {store.rows(t0, n).data(), n, width, width};
     resizeScratch(scratch, n, width);

@@ -320,9 +320,9 @@ size_t residentBytes(const float* data, size_t bytes) {
            page;
 }
 
-// GPT-2 small's store of one tensor: a long prefill lies in huge pages, and the resident bytes the
-// store reports are what the kernel says, within the promised bound, for a short prompt, a long
-// prefill and decode steps after either.
+// GPT-2 small's store of one tensor, aligned for huge pages: the resident bytes it reports are
+// what the kernel says (huge pages or not), within the promised 1.5 MiB past the rows, after a
+// short or long prefill and decode steps after it.
 TEST(RowStore, ReportsTheBytesTheKernelHoldsResident) {
     constexpr Eigen::Index kCapacity = 1024, kWidth = 768;
     constexpr size_t kRow = kWidth * sizeof(float);
