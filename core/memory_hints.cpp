@@ -18,11 +18,27 @@ size_t roundUp(size_t bytes, size_t unit) {
     return (bytes + unit - 1) / unit * unit;
 }
 
+// madvise(advice) on the `unit`-aligned stretches of `unit` bytes wholly inside
+// [begin, begin + bytes).
+void adviseWholeUnits(const void* begin, size_t bytes, size_t unit, int advice) {
+    const uintptr_t first = roundUp(uintptr_t(begin), unit);
+    const uintptr_t last = (uintptr_t(begin) + bytes) / unit * unit;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, advice);
+}
+
 }  // namespace
 
-size_t mappedBytes(size_t bytes) {
+size_t pageBytes() {
     static const size_t page = size_t(sysconf(_SC_PAGESIZE));
-    return bytes >= kHugePageBytes ? roundUp(bytes, kHugePageBytes) : roundUp(bytes, page);
+    return page;
+}
+
+size_t roundUpToPages(size_t bytes) {
+    return roundUp(bytes, pageBytes());
+}
+
+size_t mappedBytes(size_t bytes) {
+    return bytes >= kHugePageBytes ? roundUp(bytes, kHugePageBytes) : roundUpToPages(bytes);
 }
 
 void* map(size_t bytes) {
@@ -48,9 +64,11 @@ void populate(void* begin, size_t bytes) {
 }
 
 void adviseHugePages(void* begin, size_t bytes) {
-    const uintptr_t first = roundUp(uintptr_t(begin), kHugePageBytes);
-    const uintptr_t last = (uintptr_t(begin) + bytes) / kHugePageBytes * kHugePageBytes;
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    adviseWholeUnits(begin, bytes, kHugePageBytes, MADV_HUGEPAGE);
+}
+
+void releasePages(const void* begin, size_t bytes) {
+    adviseWholeUnits(begin, bytes, pageBytes(), MADV_DONTNEED);
 }
 
 }  // namespace tscope::memory

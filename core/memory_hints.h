@@ -1,6 +1,6 @@
-// Anonymous memory we map ourselves (the activation store, the weight panels) and advice to Linux
-// about it. The advice is a hint only: a kernel that refuses it leaves the pages to fault in one
-// by one.
+// Memory we map ourselves (the activation store, the weight panels, the model file) and advice to
+// Linux about it. The advice is a hint only: a kernel that refuses it leaves the pages to fault in
+// one by one.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,10 @@
 namespace tscope::memory {
 
 constexpr size_t kHugePageBytes = size_t(2) << 20;  // x86-64 transparent huge page
+
+// The OS page size, and `bytes` rounded up to whole pages.
+size_t pageBytes();
+size_t roundUpToPages(size_t bytes);
 
 // Reserves `bytes` of zero-filled address space (untouched pages cost no memory), rounded up to
 // whole pages; from one huge page up, rounded up to and aligned on huge pages, so every 2 MiB of
@@ -25,5 +29,9 @@ void populate(void* begin, size_t bytes);
 // and on our virtual machine no ~7 µs at the first write of each 4 KiB page even after populate
 // (360 ms per 200 MB, against 7 ms in huge pages).
 void adviseHugePages(void* begin, size_t bytes);
+
+// Drops the pages that lie wholly inside [begin, begin + bytes) (MADV_DONTNEED): a private file
+// mapping reads them from the file again at the next access, anonymous memory reads zeros.
+void releasePages(const void* begin, size_t bytes);
 
 }  // namespace tscope::memory

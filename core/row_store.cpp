@@ -1,7 +1,5 @@
 #include "core/row_store.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
 #include <cstdlib>
@@ -14,16 +12,6 @@
 namespace tscope {
 
 namespace {
-
-size_t pageSize() {
-    static const size_t size = size_t(sysconf(_SC_PAGESIZE));
-    return size;
-}
-
-size_t roundUpToPages(size_t bytes) {
-    const size_t page = pageSize();
-    return (bytes + page - 1) / page * page;
-}
 
 // TSCOPE_POPULATE=0 leaves every page to fault in on its own (for side-by-side measurements).
 bool populateEnabled() {
@@ -89,14 +77,14 @@ void RowStore::copyRows(const RowStore& other, Eigen::Index n) {
 
 size_t RowStore::bytesTouched() const {
     const size_t bytes = size_t(highWater_) * size_t(width_) * sizeof(float);
-    return std::min(mappedBytes_, std::max(residentEnd_, roundUpToPages(bytes)));
+    return std::min(mappedBytes_, std::max(residentEnd_, memory::roundUpToPages(bytes)));
 }
 
 void RowStore::populateTo(Eigen::Index end) {
     const size_t resident = bytesTouched();  // every page up to the highest row written so far
-    size_t needed = roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
+    size_t needed = memory::roundUpToPages(size_t(end) * size_t(width_) * sizeof(float));
     // A write onto one new page (a decode step) may as well fault it in.
-    if (needed <= resident + pageSize() || !populateEnabled()) return;
+    if (needed <= resident + memory::pageBytes() || !populateEnabled()) return;
     // The huge page the new rows end in is taken whole once they fill a quarter of it: at most
     // 1.5 MiB per store beyond what the rows need, for no small pages there.
     const size_t huge = memory::kHugePageBytes, last = (needed - 1) / huge * huge;

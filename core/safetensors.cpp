@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/memory_hints.h"
 
 namespace tscope {
 
@@ -301,12 +302,8 @@ std::vector<float> SafetensorsFile::toFloat(const TensorInfo& info) const {
 }
 
 void SafetensorsFile::releasePages(const TensorInfo& info) const {
-    const uintptr_t page = uintptr_t(::sysconf(_SC_PAGESIZE));
-    const uintptr_t begin = reinterpret_cast<uintptr_t>(bytes(info).data());
-    const uintptr_t first = (begin + page - 1) / page * page;  // pages wholly inside the tensor
-    const uintptr_t last = (begin + (info.end - info.begin)) / page * page;
     // a hint: a read-only private mapping reads the file again on the next access
-    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    memory::releasePages(bytes(info).data(), size_t(info.end - info.begin));
 }
 
 float halfToFloat(uint16_t bits) {
