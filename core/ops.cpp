@@ -201,9 +201,27 @@ void logsumexpRows(float* out, const ConstMatRef& x) {
     }
 }
 
+namespace {
+
+// One query against all T keys (a decode step, or a view recomputing one row) through kernels
+// that fetch the next rows of k and v ahead (gemm_impl.h). BM_DecodeAttention, 12 layers at
+// T = 1000 (74 MB), alternating: see README.
+void attendOneQuery(MatRef out, MatRef scores, MatRef probs, const ConstMatRef& q,
+                    const ConstMatRef& k, const ConstMatRef& v, const kernels::GemmKernels& gemm) {
+    const Index T = k.rows(), D = q.cols();
+    gemm.queryScores(scores.data(), q.data(), k.data(), k.outerStride(), T, D);  // [T]
+    scores.row(0).head(T) *= 1.0f / std::sqrt(float(D));
+    softmaxCausal(probs, scores, T - 1);
+    gemm.weightValues(out.data(), probs.data(), v.data(), v.outerStride(), T, D);  // [D]
+}
+
+}  // namespace
+
 void attentionHead(MatRef out, MatRef scores, MatRef probs, const ConstMatRef& q,
                    const ConstMatRef& k, const ConstMatRef& v) {
     kernels::ThreadFlushDenormals flush;  // exp of masked and tiny scores gives denormals
+    if (const kernels::GemmKernels* gemm = kernels::active(); gemm && q.rows() == 1)
+        return attendOneQuery(out, scores, probs, q, k, v, *gemm);
     // One head is one thread's work: the forward pass runs the heads in parallel, and a view
     // computing one head on demand (a few ms at T = 1024) while another thread of ours also
     // computed ran ~10× slower when both split Eigen's small products over the same two cores.

@@ -1,6 +1,7 @@
 // The math kernels alone, on GPT-2-small shapes, for each instruction-set path (eigen = Eigen's
 // own products, the former implementation; avx2; avx512): the four linear layers and the tied
-// unembedding at n rows, and one attention layer with and without tiny (denormal) weights.
+// unembedding at n rows, one attention layer with and without tiny (denormal) weights, and a
+// decode step's attention over 12 layers of cached keys and values.
 //
 // Weights come from one 154 MB pool (the unembedding's [50257, 768]); each linear iteration reads
 // the next [K,N] matrix cut from the pool (copied into panels, as the model's are), so weights
@@ -18,6 +19,7 @@
 #include "core/forward.h"
 #include "core/model.h"
 #include "core/ops.h"
+#include "core/row_store.h"
 
 namespace {
 
@@ -135,6 +137,40 @@ void BM_AttentionLayer(benchmark::State& state) {
 BENCHMARK(BM_AttentionLayer)
     ->ArgsProduct({{256, 1024}, {2, 100}})
     ->ArgNames({"T", "qk_scale_pct"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// A decode step's attention at T = 1000 (range 1): one query per head against 12 layers' cached
+// keys and values ([T, 768] each, 74 MB: far past the caches, as in a step, where the weights
+// pass between two uses of a layer's cache) in RowStores like the engine's, the heads in parallel
+// as in the forward pass.
+// GB/s: the cache's bytes per step; BM_ReadBandwidth (engine_bench.cpp) reads plain memory.
+void BM_DecodeAttention(benchmark::State& state) {
+    if (!choosePath(state)) return;
+    const Index T = state.range(1), D = 64, H = 12, L = 12;
+    std::vector<RowStore> k, v;  // as the engine's KV cache (huge pages where rows fill them)
+    for (Index l = 0; l < L; ++l) {
+        k.emplace_back(1024, H * D).rows(0, T) = randomMatrix(T, H * D, 1.0f, unsigned(10 + l));
+        v.emplace_back(1024, H * D).rows(0, T) = randomMatrix(T, H * D, 1.0f, unsigned(30 + l));
+    }
+    const RowMatrix q = randomMatrix(1, H * D, 1.0f, 8);
+    RowMatrix out(1, H * D);
+    std::vector<RowMatrix> probs(size_t(H), RowMatrix(1, T));
+    for (auto _ : state)
+        for (Index l = 0; l < L; ++l) {
+#pragma omp parallel for schedule(static)
+            for (Index h = 0; h < H; ++h)
+                ops::attentionHead(out.middleCols(h * D, D), probs[size_t(h)], probs[size_t(h)],
+                                   q.middleCols(h * D, D), k[size_t(l)].top(T).middleCols(h * D, D),
+                                   v[size_t(l)].top(T).middleCols(h * D, D));
+            benchmark::DoNotOptimize(out.data());
+        }
+    state.counters["GB/s"] = benchmark::Counter(2.0 * 4.0 * double(L * T * H * D) / 1e9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DecodeAttention)
+    ->ArgsProduct({{0, 1, 2}, {1000}})
+    ->ArgNames({"path", "T"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -31,6 +31,10 @@ struct GemmKernels {
     // kPanelCols), k ascending: a decode step's product, panel by panel, each output the same
     // chain of fmas as in linear.
     void (*accumulatePanel)(float* out, const float* x, const float* P, Index K, Index cols);
+    // One query's attention (a decode step), on one head's columns of the KV cache, rows ldk /
+    // ldv floats apart: scores [T] = q [D] · k [T,D]ᵀ, and out [D] = p [T] · v [T,D].
+    void (*queryScores)(float* scores, const float* q, const float* k, Index ldk, Index T, Index D);
+    void (*weightValues)(float* out, const float* p, const float* v, Index ldv, Index T, Index D);
 };
 
 const GemmKernels& avx2Kernels();    // AVX2 + FMA (x86-64-v3)

@@ -255,4 +255,78 @@ void accumulatePanel(float* out, const float* x, const float* P, Index K, Index 
         accumulatePanelRegs<V, true>(out, x, P, K, cols);
 }
 
+// ---- one query's attention: scores [T] = q [D] · k [T,D]ᵀ, out [D] = p [T] · v [T,D] ----------
+
+// Rows of k and v fetched ahead. A head reads D floats (256 bytes at D = 64) of every row, rows
+// 3 KB apart: too little per 4 KiB page for the hardware prefetchers to follow.
+constexpr Index kAttendAhead = 8;
+
+// Each score: the fmas over q's registers in order, then one register sum. Every 16 floats (one
+// cache line) the same line kAttendAhead rows on is fetched (a prefetch never faults, so the rows
+// past the end cost nothing; GCC drops a loop of prefetches alone, hence inside the fma loop).
+template <class V>
+void queryScores(float* scores, const float* q, const float* k, Index ldk, Index T, Index D) {
+    constexpr int w = V::kWidth;
+    const Index whole = D / w * w;
+    for (Index t = 0; t < T; ++t) {
+        const float* row = k + t * ldk;  // k[t, :]
+        typename V::Reg acc = V::zero();
+        for (Index c = 0; c < whole; c += w) {
+            if (c % 16 == 0) __builtin_prefetch(row + kAttendAhead * ldk + c);
+            acc = V::fma(V::load(q + c), V::load(row + c), acc);
+        }
+        if (whole < D) {
+            const int count = int(D - whole);
+            if (whole % 16 == 0) __builtin_prefetch(row + kAttendAhead * ldk + whole);
+            acc = V::fma(V::loadPart(q + whole, count), V::loadPart(row + whole, count), acc);
+        }
+        scores[t] = V::sum(acc);
+    }
+}
+
+// out[0 .. cols) = Σ_t p[t] · v[t, 0 .. cols), cols ≤ kPanelCols, in registers down all rows;
+// each cache line of a row fetched kAttendAhead rows ahead, as in queryScores.
+template <class V, bool Part>
+inline void weightValuesStrip(float* out, const float* p, const float* v, Index ldv, Index T,
+                              Index cols) {
+    using Reg = typename V::Reg;
+    constexpr int w = V::kWidth, NV = int(kPanelCols) / w;
+    auto count = [cols](int j) {  // columns in register j, 0 .. w
+        const Index left = cols - Index(j) * w;
+        return int(left < 0 ? 0 : left > w ? w : left);
+    };
+    Reg acc[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[j] = V::zero();
+    for (Index t = 0; t < T; ++t) {
+        const float* row = v + t * ldv;  // v[t, :cols]
+        const Reg pt = V::broadcast(p[t]);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) {
+            if (j * w % 16 == 0 && count(j) > 0)
+                __builtin_prefetch(row + kAttendAhead * ldv + j * w);
+            acc[j] = V::fma(pt, Part ? V::loadPart(row + j * w, count(j)) : V::load(row + j * w),
+                            acc[j]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) {
+        if (Part)
+            V::storePart(out + j * w, acc[j], count(j));
+        else
+            V::store(out + j * w, acc[j]);
+    }
+}
+
+template <class V>
+void weightValues(float* out, const float* p, const float* v, Index ldv, Index T, Index D) {
+    for (Index c0 = 0; c0 < D; c0 += kPanelCols) {
+        const Index cols = D - c0 < kPanelCols ? D - c0 : kPanelCols;
+        if (cols == kPanelCols)
+            weightValuesStrip<V, false>(out + c0, p, v + c0, ldv, T, cols);
+        else
+            weightValuesStrip<V, true>(out + c0, p, v + c0, ldv, T, cols);
+    }
+}
+
 }  // namespace tscope::kernels::impl

@@ -201,6 +201,28 @@ void attentionNaive(RowMatrix& out, RowMatrix& probs, const RowMatrix& q, const 
     out = probs * v;
 }
 
+// A decode step's attention: one query against T keys and values that are one head's columns
+// of the wider K and V stores (rows 3·D + 5 floats apart); the output is one head's columns of a
+// wider row, whose other columns stay untouched.
+TEST_P(KernelPathTest, OneQueryAttendsLikeTheNaiveHead) {
+    for (Index D : {24, 64, 70})
+        for (Index T : {1, 6, 7, 300}) {
+            const RowMatrix q = filled(1, D, 16), kWide = filled(T, 3 * D + 5, 17),
+                            vWide = filled(T, 3 * D + 5, 18);
+            const RowMatrix k = kWide.middleCols(D, D), v = vWide.middleCols(2 * D, D);
+            RowMatrix outWide = RowMatrix::Constant(1, 3 * D, 7.0f), scores(1, T), probs(1, T);
+            ops::attentionHead(outWide.middleCols(D, D), scores, probs, q, kWide.middleCols(D, D),
+                               vWide.middleCols(2 * D, D));
+            RowMatrix expectedOut, expectedProbs;
+            attentionNaive(expectedOut, expectedProbs, q, k, v);
+            const std::string where = "D=" + std::to_string(D) + " T=" + std::to_string(T);
+            expectNear(probs, expectedProbs, D, where + " probs");
+            expectNear(outWide.middleCols(D, D), expectedOut, T, where + " out");
+            EXPECT_TRUE((outWide.leftCols(D).array() == 7.0f).all()) << where;
+            EXPECT_TRUE((outWide.rightCols(D).array() == 7.0f).all()) << where;
+        }
+}
+
 TEST(AttentionHead, ComputesTheCausalTriangleLikeTheFullSquare) {
     const Index D = 24;
     for (const auto& [n, T] : std::vector<std::pair<Index, Index>>{
