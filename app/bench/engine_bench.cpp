@@ -22,6 +22,7 @@
 
 #include "app/bench/random_model.h"
 #include "core/forward.h"
+#include "core/memory_hints.h"
 #include "core/model.h"
 #include "core/sampling.h"
 
@@ -173,11 +174,35 @@ BENCHMARK(BM_DecodeStep)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
 
+// Floats for the read bandwidth, in memory like the weight panels' (2 MiB-aligned, asked for huge
+// pages) and, like weights, not all equal. Until 2026-12-02 (fourth session) a std::vector of
+// 1.0f took its place: side by side (three alternating runs) it read at 52–59 GB/s where this
+// reads at 59–68 GB/s, which flattered the decode ratios by ~15 %, and in 4 of 19 runs it read
+// at 1.2–1.5 GB/s next to a T = 1000 decode (0 of 15 with this buffer).
+class ReadBuffer {
+  public:
+    explicit ReadBuffer(size_t floats)
+        : floats_(floats), data_(static_cast<float*>(memory::map(floats * sizeof(float)))) {
+        memory::adviseHugePages(data_, floats * sizeof(float));
+        for (size_t i = 0; i < floats; ++i) data_[i] = float(i % 7);
+    }
+    ~ReadBuffer() { memory::unmap(data_, memory::mappedBytes(floats_ * sizeof(float))); }
+    ReadBuffer(const ReadBuffer&) = delete;
+    ReadBuffer& operator=(const ReadBuffer&) = delete;
+
+    const float* data() const { return data_; }
+    size_t size() const { return floats_; }
+
+  private:
+    size_t floats_;
+    float* data_;
+};
+
 // Sums `buffer` with `threads` threads, as fast as the memory delivers it: Eigen's sum is
 // vectorized with several accumulators, while a plain loop of float additions cannot be
 // reordered without -ffast-math and is limited by the adds' latency, not by memory (it read
 // 37.5–38.1 GB/s where this reads 52.9–56.1 GB/s, side by side).
-double sumAll(const std::vector<float>& buffer, int threads) {
+double sumAll(const ReadBuffer& buffer, int threads) {
     const Eigen::Index block = 1 << 14;  // floats per work item: 64 KiB
     const Eigen::Index count = Eigen::Index(buffer.size());
     double sum = 0;
@@ -195,7 +220,7 @@ int sumThreads() {
 // The machine's read bandwidth: sums a 1 GB buffer — twice the GPT-2-small weights, far past
 // every cache — with the forward pass's threads.
 void BM_ReadBandwidth(benchmark::State& state) {
-    const std::vector<float> buffer(size_t(1) << 28, 1.0f);  // 1 GiB, touched: every page resident
+    const ReadBuffer buffer{size_t(1) << 28};  // 1 GiB, every page resident
     double total = 0;
     for (auto _ : state) total += sumAll(buffer, sumThreads());
     benchmark::DoNotOptimize(total);
@@ -227,7 +252,7 @@ void BM_DecodeVsBandwidth(benchmark::State& state) {
     const double weightFloats =
         double(model()->weights.parameterCount - int64_t(kPositions - 1) * kWidth);
     const double kvFloats = 2.0 * kLayers * T * kWidth;
-    const std::vector<float> buffer(size_t(weightFloats), 1.0f);
+    const ReadBuffer buffer{size_t(weightFloats)};
     std::vector<double> stepSeconds, readSeconds;
     double total = 0;
     using Clock = std::chrono::steady_clock;
