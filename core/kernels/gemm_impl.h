@@ -259,7 +259,7 @@ void accumulatePanel(float* out, const float* x, const float* P, Index K, Index 
 
 // Rows of k and v fetched ahead. A head reads D floats (256 bytes at D = 64) of every row, rows
 // 3 KB apart: too little per 4 KiB page for the hardware prefetchers to follow.
-constexpr Index kAttendAhead = 8;
+constexpr Index kAttendAhead = 16;
 
 // Each score: the fmas over q's registers in order, then one register sum. Every 16 floats (one
 // cache line) the same line kAttendAhead rows on is fetched (a prefetch never faults, so the rows
