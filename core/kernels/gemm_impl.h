@@ -215,11 +215,20 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
 
 // ---- accumulatePanel: out [cols] += x [K] · P [K,cols] -------------------------------------
 
-// The panel's outputs stay in NV registers all the way down K (out is read and written once);
-// the panel streams in order, which the hardware prefetchers follow. Part: the panel is narrower
-// than kPanelCols, and register j holds the columns from j·kWidth up to cols (masked).
-template <class V, bool Part>
-inline void accumulatePanelRegs(float* out, const float* x, const float* P, Index K, Index cols) {
+// Rows of k and v the one-query attention kernels fetch ahead (below). A head reads D floats (256
+// bytes at D = 64) of every row, rows 3 KB apart: too little per 4 KiB page for the hardware
+// prefetchers to follow.
+constexpr Index kAttendAhead = 16;
+
+// out [cols] += x [K] · P [K,cols] for P's rows ldp floats apart, cols ≤ kPanelCols: the outputs
+// stay in NV registers all the way down K (out is read and written once); P streams in order.
+// Part: narrower than kPanelCols, and register j holds the columns from j·kWidth up to cols
+// (masked). Prefetch: fetch each row's lines kAttendAhead rows ahead, for rows too short for the
+// hardware prefetchers to follow (a head's columns of the KV cache); a panel's rows are
+// contiguous and need none (prefetching them made decode steps 1.00–1.09 × slower).
+template <class V, bool Part, bool Prefetch>
+inline void accumulateStrip(float* out, const float* x, const float* P, Index ldp, Index K,
+                            Index cols) {
     using Reg = typename V::Reg;
     constexpr int w = V::kWidth, NV = int(kPanelCols) / w;
     auto count = [cols](int j) {  // columns in register j, 0 .. w
@@ -234,9 +243,13 @@ inline void accumulatePanelRegs(float* out, const float* x, const float* P, Inde
     for (int j = 0; j < NV; ++j) acc[j] = load(out, j);
     for (Index k = 0; k < K; ++k) {
         const Reg xk = V::broadcast(x[k]);
-        const float* row = P + k * cols;  // P[k, :]
+        const float* row = P + k * ldp;  // P[k, :]
 #pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) acc[j] = V::fma(xk, load(row, j), acc[j]);
+        for (int j = 0; j < NV; ++j) {
+            if (Prefetch && j * w % 16 == 0 && count(j) > 0)
+                __builtin_prefetch(row + kAttendAhead * ldp + j * w);
+            acc[j] = V::fma(xk, load(row, j), acc[j]);
+        }
     }
 #pragma GCC unroll 8
     for (int j = 0; j < NV; ++j) {
@@ -250,16 +263,12 @@ inline void accumulatePanelRegs(float* out, const float* x, const float* P, Inde
 template <class V>
 void accumulatePanel(float* out, const float* x, const float* P, Index K, Index cols) {
     if (cols == kPanelCols)
-        accumulatePanelRegs<V, false>(out, x, P, K, cols);
+        accumulateStrip<V, false, false>(out, x, P, cols, K, cols);
     else
-        accumulatePanelRegs<V, true>(out, x, P, K, cols);
+        accumulateStrip<V, true, false>(out, x, P, cols, K, cols);
 }
 
 // ---- one query's attention: scores [T] = q [D] · k [T,D]ᵀ, out [D] = p [T] · v [T,D] ----------
-
-// Rows of k and v fetched ahead. A head reads D floats (256 bytes at D = 64) of every row, rows
-// 3 KB apart: too little per 4 KiB page for the hardware prefetchers to follow.
-constexpr Index kAttendAhead = 16;
 
 // Each score: the fmas over q's registers in order, then one register sum. Every 16 floats (one
 // cache line) the same line kAttendAhead rows on is fetched (a prefetch never faults, so the rows
@@ -284,48 +293,16 @@ void queryScores(float* scores, const float* q, const float* k, Index ldk, Index
     }
 }
 
-// out[0 .. cols) = Σ_t p[t] · v[t, 0 .. cols), cols ≤ kPanelCols, in registers down all rows;
-// each cache line of a row fetched kAttendAhead rows ahead, as in queryScores.
-template <class V, bool Part>
-inline void weightValuesStrip(float* out, const float* p, const float* v, Index ldv, Index T,
-                              Index cols) {
-    using Reg = typename V::Reg;
-    constexpr int w = V::kWidth, NV = int(kPanelCols) / w;
-    auto count = [cols](int j) {  // columns in register j, 0 .. w
-        const Index left = cols - Index(j) * w;
-        return int(left < 0 ? 0 : left > w ? w : left);
-    };
-    Reg acc[NV];
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[j] = V::zero();
-    for (Index t = 0; t < T; ++t) {
-        const float* row = v + t * ldv;  // v[t, :cols]
-        const Reg pt = V::broadcast(p[t]);
-#pragma GCC unroll 8
-        for (int j = 0; j < NV; ++j) {
-            if (j * w % 16 == 0 && count(j) > 0)
-                __builtin_prefetch(row + kAttendAhead * ldv + j * w);
-            acc[j] = V::fma(pt, Part ? V::loadPart(row + j * w, count(j)) : V::load(row + j * w),
-                            acc[j]);
-        }
-    }
-#pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) {
-        if (Part)
-            V::storePart(out + j * w, acc[j], count(j));
-        else
-            V::store(out + j * w, acc[j]);
-    }
-}
-
+// out [D] = Σ_t p[t] · v[t, :], kPanelCols columns at a time, each strip down all T rows.
 template <class V>
 void weightValues(float* out, const float* p, const float* v, Index ldv, Index T, Index D) {
+    for (Index c = 0; c < D; ++c) out[c] = 0.0f;
     for (Index c0 = 0; c0 < D; c0 += kPanelCols) {
         const Index cols = D - c0 < kPanelCols ? D - c0 : kPanelCols;
         if (cols == kPanelCols)
-            weightValuesStrip<V, false>(out + c0, p, v + c0, ldv, T, cols);
+            accumulateStrip<V, false, true>(out + c0, p, v + c0, ldv, T, cols);
         else
-            weightValuesStrip<V, true>(out + c0, p, v + c0, ldv, T, cols);
+            accumulateStrip<V, true, true>(out + c0, p, v + c0, ldv, T, cols);
     }
 }
 
