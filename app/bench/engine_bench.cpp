@@ -22,8 +22,8 @@
 
 #include "app/bench/random_model.h"
 #include "core/forward.h"
-#include "core/memory_hints.h"
 #include "core/model.h"
+#include "core/row_store.h"
 #include "core/sampling.h"
 
 namespace {
@@ -174,42 +174,32 @@ BENCHMARK(BM_DecodeStep)
     ->UseRealTime()
     ->MeasureProcessCPUTime();
 
-// Floats for the read bandwidth, in memory like the weight panels' (2 MiB-aligned, asked for huge
-// pages) and, like weights, not all equal. Until 2026-12-02 (fourth session) a std::vector of
-// 1.0f took its place: side by side (three alternating runs) it read at 52–59 GB/s where this
-// reads at 59–68 GB/s, which flattered the decode ratios by ~15 %, and in 4 of 19 runs it read
-// at 1.2–1.5 GB/s next to a T = 1000 decode (0 of 15 with this buffer).
-class ReadBuffer {
-  public:
-    explicit ReadBuffer(size_t floats)
-        : floats_(floats), data_(static_cast<float*>(memory::map(floats * sizeof(float)))) {
-        memory::adviseHugePages(data_, floats * sizeof(float));
-        for (size_t i = 0; i < floats; ++i) data_[i] = float(i % 7);
-    }
-    ~ReadBuffer() { memory::unmap(data_, memory::mappedBytes(floats_ * sizeof(float))); }
-    ReadBuffer(const ReadBuffer&) = delete;
-    ReadBuffer& operator=(const ReadBuffer&) = delete;
-
-    const float* data() const { return data_; }
-    size_t size() const { return floats_; }
-
-  private:
-    size_t floats_;
-    float* data_;
-};
+// At least `floats` floats for the read bandwidth, in a RowStore of kWidth-wide rows: memory like
+// the engine's (2 MiB-aligned, huge pages, made resident in one call) and, like weights, not all
+// equal. Until 2026-12-02 (fourth session) a std::vector of 1.0f took its place: side by side
+// (three alternating runs) it read at 52–59 GB/s where memory like this reads at 59–68 GB/s,
+// which flattered the decode ratios by ~15 %, and in 4 of 19 runs it read at 1.2–1.5 GB/s next to
+// a T = 1000 decode (0 of 15 with this memory).
+RowStore readBuffer(size_t floats) {
+    const Eigen::Index rows = Eigen::Index((floats + kWidth - 1) / kWidth);
+    RowStore store(rows, kWidth);
+    auto all = store.rows(0, rows);  // [rows, kWidth], contiguous
+    for (Eigen::Index i = 0; i < all.size(); ++i) all.data()[i] = float(i % 7);
+    return store;
+}
 
 // Sums `buffer` with `threads` threads, as fast as the memory delivers it: Eigen's sum is
 // vectorized with several accumulators, while a plain loop of float additions cannot be
 // reordered without -ffast-math and is limited by the adds' latency, not by memory (it read
 // 37.5–38.1 GB/s where this reads 52.9–56.1 GB/s, side by side).
-double sumAll(const ReadBuffer& buffer, int threads) {
+double sumAll(const RowStore& buffer, int threads) {
     const Eigen::Index block = 1 << 14;  // floats per work item: 64 KiB
-    const Eigen::Index count = Eigen::Index(buffer.size());
+    const Eigen::Index count = buffer.capacity() * buffer.width();
+    const float* data = buffer.top(buffer.capacity()).data();
     double sum = 0;
 #pragma omp parallel for num_threads(threads) reduction(+ : sum) schedule(static)
     for (Eigen::Index i = 0; i < count; i += block)
-        sum +=
-            Eigen::Map<const Eigen::ArrayXf>(buffer.data() + i, std::min(block, count - i)).sum();
+        sum += Eigen::Map<const Eigen::ArrayXf>(data + i, std::min(block, count - i)).sum();
     return sum;
 }
 
@@ -220,12 +210,13 @@ int sumThreads() {
 // The machine's read bandwidth: sums a 1 GB buffer — twice the GPT-2-small weights, far past
 // every cache — with the forward pass's threads.
 void BM_ReadBandwidth(benchmark::State& state) {
-    const ReadBuffer buffer{size_t(1) << 28};  // 1 GiB, every page resident
+    const RowStore buffer = readBuffer(size_t(1) << 28);  // 1 GiB
     double total = 0;
     for (auto _ : state) total += sumAll(buffer, sumThreads());
     benchmark::DoNotOptimize(total);
-    state.counters["GB/s"] = benchmark::Counter(4.0 * double(buffer.size()) / 1e9,
-                                                benchmark::Counter::kIsIterationInvariantRate);
+    const double floats = double(buffer.capacity() * buffer.width());
+    state.counters["GB/s"] =
+        benchmark::Counter(4.0 * floats / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_ReadBandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(1.0);
 
@@ -252,7 +243,7 @@ void BM_DecodeVsBandwidth(benchmark::State& state) {
     const double weightFloats =
         double(model()->weights.parameterCount - int64_t(kPositions - 1) * kWidth);
     const double kvFloats = 2.0 * kLayers * T * kWidth;
-    const ReadBuffer buffer{size_t(weightFloats)};
+    const RowStore buffer = readBuffer(size_t(weightFloats));
     std::vector<double> stepSeconds, readSeconds;
     double total = 0;
     using Clock = std::chrono::steady_clock;
