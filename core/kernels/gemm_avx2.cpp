@@ -43,12 +43,7 @@ struct Avx2 {
 namespace tscope::kernels {
 
 const GemmKernels& avx2Kernels() {
-    static constexpr GemmKernels kernels{"avx2",
-                                         &impl::linear<Avx2>,
-                                         &impl::linearTransposed<Avx2>,
-                                         &impl::accumulatePanel<Avx2>,
-                                         &impl::queryScores<Avx2>,
-                                         &impl::weightValues<Avx2>};
+    static constexpr GemmKernels kernels = impl::kernelTable<Avx2>("avx2");
     return kernels;
 }
 

@@ -39,12 +39,7 @@ struct Avx512 {
 namespace tscope::kernels {
 
 const GemmKernels& avx512Kernels() {
-    static constexpr GemmKernels kernels{"avx512",
-                                         &impl::linear<Avx512>,
-                                         &impl::linearTransposed<Avx512>,
-                                         &impl::accumulatePanel<Avx512>,
-                                         &impl::queryScores<Avx512>,
-                                         &impl::weightValues<Avx512>};
+    static constexpr GemmKernels kernels = impl::kernelTable<Avx512>("avx512");
     return kernels;
 }
 
