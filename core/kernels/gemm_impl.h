@@ -273,6 +273,9 @@ void accumulatePanel(float* out, const float* x, const float* P, Index K, Index 
 // Each score: the fmas over q's registers in order, then one register sum. Every 16 floats (one
 // cache line) the same line kAttendAhead rows on is fetched (a prefetch never faults, so the rows
 // past the end cost nothing; GCC drops a loop of prefetches alone, hence inside the fma loop).
+// linearTransposed at n = 1 computes the same dots but fetches only its next strip (6 rows) ahead:
+// with it in place of this, BM_DecodeAttention took 2.22–2.25 ms against 2.05–2.11 (AVX-512,
+// interleaved).
 template <class V>
 void queryScores(float* scores, const float* q, const float* k, Index ldk, Index T, Index D) {
     constexpr int w = V::kWidth;
