@@ -76,11 +76,13 @@ void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const Const
 #pragma omp parallel if (W.cols >= kParallelColumns)
     {
         const Index t = omp_get_thread_num(), threads = omp_get_num_threads();
-        for (Index p = panels * t / threads; p < panels * (t + 1) / threads; ++p) {
-            const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
-            float* o = out.data() + c0;  // [width]
-            for (Index c = 0; c < width; ++c) o[c] = b(c0 + c);
-            gemm.accumulatePanel(o, x.data(), W.panel(p), K, width);
+        const Index p0 = panels * t / threads, p1 = panels * (t + 1) / threads;
+        const Index c0 = p0 * kernels::kPanelCols;
+        const Index c1 = std::min(W.cols, p1 * kernels::kPanelCols);
+        if (c1 > c0) {
+            float* o = out.data() + c0;  // [c1 − c0]
+            for (Index c = c0; c < c1; ++c) o[c - c0] = b(c);
+            gemm.accumulatePanels(o, x.data(), W.panel(p0), K, c1 - c0);
         }
     }
 }

@@ -27,10 +27,10 @@ struct GemmKernels {
     // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
     void (*linearTransposed)(float* out, Index ldo, const float* x, Index ldx, const float* M,
                              Index ldm, Index n, Index C, Index rows);
-    // out [cols] += x [K] · P [K,cols] for one panel P (rows cols floats apart, cols ≤
-    // kPanelCols), k ascending: a decode step's product, panel by panel, each output the same
-    // chain of fmas as in linear.
-    void (*accumulatePanel)(float* out, const float* x, const float* P, Index K, Index cols);
+    // out [cols] += x [K] · W [K,cols] for a run of consecutive panels of a panel-stored W,
+    // starting at panel P (every panel kPanelCols wide but the matrix's last), k ascending: a
+    // decode step's product, each output the same chain of fmas as in linear.
+    void (*accumulatePanels)(float* out, const float* x, const float* P, Index K, Index cols);
     // One query's attention (a decode step), on one head's columns of the KV cache, rows ldk /
     // ldv floats apart: scores [T] = q [D] · k [T,D]ᵀ, and out [D] = p [T] · v [T,D].
     void (*queryScores)(float* scores, const float* q, const float* k, Index ldk, Index T, Index D);

@@ -12,6 +12,8 @@ struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8;
     static constexpr int kLinearRows = 6, kLinearVecs = 2, kDepth = 256;
+    // one panel (8 of the 16 registers) at a time: two spill, and were no faster (3 runs)
+    static constexpr int kDecodePanels = 1;
     static constexpr int kDotRows = 3, kDotCols = 4;
 
     // lanes 0 .. count−1 on

@@ -17,6 +17,7 @@ struct Avx512 {
     using Reg = __m512;
     static constexpr int kWidth = 16;
     static constexpr int kLinearRows = 6, kLinearVecs = 4, kDepth = 128;
+    static constexpr int kDecodePanels = 4;  // panels side by side in accumulatePanels
     static constexpr int kDotRows = 4, kDotCols = 6;
 
     static __mmask16 mask(int count) { return __mmask16((1u << count) - 1u); }
