@@ -131,7 +131,9 @@ TEST(LogitLens, EarlierPointsReadTheirOwnResidual) {
     float total = 0;
     for (int i = 0; i < 4; ++i) {
         EXPECT_GT(mid[i].prob, 0.0f);
-        if (i) EXPECT_LE(mid[i].prob, mid[i - 1].prob);
+        if (i > 0) {
+            EXPECT_LE(mid[i].prob, mid[i - 1].prob);
+        }
         total += mid[i].prob;
     }
     EXPECT_LE(total, 1.0f + 1e-6f);
