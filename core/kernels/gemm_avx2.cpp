@@ -12,8 +12,9 @@ struct Avx2 {
     using Reg = __m256;
     static constexpr int kWidth = 8;
     static constexpr int kLinearRows = 6, kLinearVecs = 2, kDepth = 256;
-    // one panel (8 of the 16 registers) at a time: two spill, and were no faster (3 runs)
-    static constexpr int kDecodePanels = 1;
+    // panels side by side in accumulatePanels: two need all 16 registers and the broadcast
+    // spills, yet read 7–14 % faster than one (fc and mlp proj shapes, interleaved, two runs)
+    static constexpr int kDecodePanels = 2;
     static constexpr int kDotRows = 3, kDotCols = 4;
 
     // lanes 0 .. count−1 on
