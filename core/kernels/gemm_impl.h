@@ -214,7 +214,7 @@ void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const fl
     }
 }
 
-// ---- accumulatePanel: out [cols] += x [K] · P [K,cols] -------------------------------------
+// ---- accumulatePanels: out [cols] += x [K] · W [K,cols], W in panels ------------------------
 
 // Rows of k and v the one-query attention kernels fetch ahead (below). A head reads D floats (256
 // bytes at D = 64) of every row, rows 3 KB apart: too little per 4 KiB page for the hardware
