@@ -295,7 +295,7 @@ RowMatrix Capture::lnf(int t0, int n) const {
 
 RowMatrix Capture::logits(int t0, int n) const {
     RowMatrix out(n, model_->config.vocab_size);
-    ops::linearTransposed(out, lnf(t0, n), model_->weights.lm_head.map());  // [n,V]
+    ops::linear(out, lnf(t0, n), model_->weights.lm_head);  // [n,V] = [n,C] · lm_headᵀ
     return out;
 }
 

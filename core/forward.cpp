@@ -187,11 +187,11 @@ struct Forward::Impl {
         }
     }
 
-    // logits [V] of one row h [1,C] · lm_headᵀ (the vocabulary split over the threads).
+    // logits [V] of one row h [1,C] · lm_headᵀ (the vocabulary's panels split over the threads).
     Vector unembedRow(const ops::ConstMatRef& h) {
         Vector logits(cfg.vocab_size);
         RowsMap out(logits.data(), 1, cfg.vocab_size, Eigen::OuterStride<>(cfg.vocab_size));
-        ops::linearTransposed(out, h, w.lm_head.map());  // [1,V]
+        ops::linear(out, h, w.lm_head);  // [1,V]
         return logits;
     }
 
@@ -199,16 +199,17 @@ struct Forward::Impl {
     // vocabulary chunks (never [n,V] at once); returns the last row's logits.
     Vector unembedAll(ActivationStore& store, const RowMatrix& h, Index t0) {
         const Index n = h.rows(), V = cfg.vocab_size;
-        const MatrixMap lmHead = w.lm_head.map();  // [V,C]
         Vector last(V);
-        const Index chunk = std::min(V, std::max<Index>(2048, kLogitsChunkFloats / n));
+        // whole panels of lm_headᵀ per chunk
+        const Index chunk = std::min(V, std::max<Index>(2048, kLogitsChunkFloats / n) /
+                                            kernels::kPanelCols * kernels::kPanelCols);
         s.lseMax.assign(size_t(n), -std::numeric_limits<double>::infinity());
         s.lseSum.assign(size_t(n), 0.0);
         resizeScratch(s.logits, n, chunk);
         for (Index v0 = 0; v0 < V; v0 += chunk) {
             const Index width = std::min(chunk, V - v0);
             RowsMap out(s.logits.data(), n, width, Eigen::OuterStride<>(chunk));  // [n,width]
-            ops::linearTransposed(out, h, lmHead.middleRows(v0, width));  // [n,C] · [C,width]
+            ops::linear(out, h, w.lm_head.middleCols(v0, width));  // [n,C] · [C,width]
 #pragma omp parallel for schedule(static) if (n >= 16)
             for (Index i = 0; i < n; ++i) {
                 const float m = out.row(i).maxCoeff();

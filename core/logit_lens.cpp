@@ -20,7 +20,7 @@ std::vector<TokenScore> logitLens(const Model& model, const Eigen::Ref<const Vec
     RowMatrix h(1, cfg.n_embd);  // [1,C] = ln_f(x)
     ops::layernorm(h, x.transpose(), w.lnf_w.map(), w.lnf_b.map(), cfg.layer_norm_epsilon);
     RowMatrix logits(1, V);  // [1,V] = [1,C] · lm_headᵀ
-    ops::linearTransposed(logits, h, w.lm_head.map());
+    ops::linear(logits, h, w.lm_head);
     const Vector probs = ops::softmax(logits.row(0).transpose());  // [V]
 
     // top-k by logit, ties to the lower id

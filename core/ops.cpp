@@ -17,33 +17,8 @@ using Eigen::Index;
 // Rows worth splitting over threads for the cheap row-wise kernels.
 constexpr Index kParallelRows = 16;
 
-// [begin, end) of part `i` of `count` equal parts of [0, size), aligned to 16 floats (one
-// cache line) so neighbouring threads do not write the same line.
-std::pair<Index, Index> part(Index size, int i, int count) {
-    const Index step = ((size + count - 1) / count + 15) / 16 * 16;
-    const Index begin = std::min(size, step * i);
-    return {begin, std::min(size, begin + step)};
-}
-
-// Rows of M per work item of linearTransposed.
-constexpr Index kRowsPerItem = 64;
-
-// Calls work(begin, end) for items of `chunk` of [0, size), spread over the threads: threads
-// take items as they finish the last, so a thread the OS holds back costs only its current item,
-// never half of the matrix.
-template <class Work>
-void forEachChunk(Index size, Index chunk, const Work& work) {
-    const Index items = (size + chunk - 1) / chunk;
-    if (items <= 1 || omp_get_max_threads() == 1) {
-        work(Index(0), size);
-        return;
-    }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (Index item = 0; item < items; ++item)
-        work(item * chunk, std::min(size, (item + 1) * chunk));
-}
-
-// Calls work(p) for every panel of W, spread over the threads as forEachChunk does.
+// Calls work(p) for every panel of W, spread over the threads: threads take panels as they finish
+// the last, so a thread the OS holds back costs only its current panel, never half of the matrix.
 template <class Work>
 void forEachPanel(const PanelsRef& W, const Work& work) {
     const Index panels = W.panelCount();
@@ -51,26 +26,14 @@ void forEachPanel(const PanelsRef& W, const Work& work) {
     for (Index p = 0; p < panels; ++p) work(p);
 }
 
-// Calls work(begin, end) once per thread on its own band of [0, size) (a static split, for
-// one-row products: each thread streams only its part of the weights); on this thread alone
-// unless `parallel`.
-template <class Work>
-void forEachThreadBand(Index size, bool parallel, const Work& work) {
-#pragma omp parallel if (parallel)
-    {
-        const auto [begin, end] = part(size, omp_get_thread_num(), omp_get_num_threads());
-        if (end > begin) work(begin, end);
-    }
-}
-
 // Output columns of a one-row product worth splitting over threads.
 constexpr Index kParallelColumns = 256;
 
-// Decode: out [1,N] = x [1,K] · W [K,N] + b. Each thread owns a run of W's panels, one
-// contiguous stretch of memory. Each output is the same chain of fused multiply-adds, from b over
-// k = 0 .. K−1, as in the GEMM kernel, so a row computed alone equals the same row computed in a
-// prefill, bit for bit.
-void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b,
+// Decode: out [1,N] = x [1,K] · W [K,N] + b (b may be null: no bias). Each thread owns a run of
+// W's panels, one contiguous stretch of memory. Each output is the same chain of fused
+// multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row computed alone equals
+// the same row computed in a prefill, bit for bit.
+void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const float* b,
                const kernels::GemmKernels& gemm) {
     const Index K = x.cols(), panels = W.panelCount();
 #pragma omp parallel if (W.cols >= kParallelColumns)
@@ -81,10 +44,29 @@ void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const Const
         const Index c1 = std::min(W.cols, p1 * kernels::kPanelCols);
         if (c1 > c0) {
             float* o = out.data() + c0;  // [c1 − c0]
-            for (Index c = c0; c < c1; ++c) o[c - c0] = b(c);
+            for (Index c = c0; c < c1; ++c) o[c - c0] = b ? b[c] : 0.0f;
             gemm.accumulatePanels(o, x.data(), W.panel(p0), K, c1 - c0);
         }
     }
+}
+
+// out [n,N] = x [n,K] · W [K,N] + b, b null for no bias.
+void linearPanels(MatRef out, const ConstMatRef& x, const PanelsRef& W, const float* b) {
+    const Index n = x.rows(), K = x.cols();
+    eigen_assert(W.rows == K && out.rows() == n && out.cols() == W.cols);
+    const kernels::GemmKernels* gemm = kernels::active();
+    if (gemm && n == 1) return linearRow(out, x, W, b, *gemm);
+    forEachPanel(W, [&](Index p) {
+        // out[:, c0:c0+Np] [n,Np] = x [n,K] · panel p [K,Np] + b[c0:c0+Np]
+        const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
+        if (gemm) {
+            gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(), W.panel(p),
+                         width, b ? b + c0 : nullptr, n, K, width);
+        } else {  // Eigen's own product (a CPU without AVX2 + FMA)
+            out.middleCols(c0, width).noalias() = x * MatrixMap(W.panel(p), K, width);
+            if (b) out.middleCols(c0, width).rowwise() += VectorMap(b + c0, width).transpose();
+        }
+    });
 }
 
 // Keys per block of queries in attentionHead: the block computes keys up to its last query, so
@@ -116,54 +98,12 @@ void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const Con
 }
 
 void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b) {
-    const Index n = x.rows(), K = x.cols();
-    eigen_assert(W.rows == K && out.rows() == n && out.cols() == W.cols && b.size() == W.cols);
-    const kernels::GemmKernels* gemm = kernels::active();
-    if (gemm && n == 1) return linearRow(out, x, W, b, *gemm);
-    forEachPanel(W, [&](Index p) {
-        // out[:, c0:c0+Np] [n,Np] = x [n,K] · panel p [K,Np] + b[c0:c0+Np]
-        const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
-        if (gemm) {
-            gemm->linear(out.data() + c0, out.outerStride(), x.data(), x.outerStride(), W.panel(p),
-                         width, b.data() + c0, n, K, width);
-        } else {  // Eigen's own product (a CPU without AVX2 + FMA)
-            out.middleCols(c0, width).noalias() = x * MatrixMap(W.panel(p), K, width);
-            out.middleCols(c0, width).rowwise() += b.segment(c0, width).transpose();
-        }
-    });
+    eigen_assert(b.size() == W.cols);
+    linearPanels(out, x, W, b.data());
 }
 
-void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M) {
-    const Index n = x.rows(), C = x.cols(), R = M.rows();
-    eigen_assert(M.cols() == C && out.rows() == n && out.cols() == R);
-    const kernels::GemmKernels* gemm = kernels::active();
-    if (gemm && n == 1 && omp_get_max_threads() > 1) {
-        // decode: every thread reads one block of rows of M (a block of the vocabulary); 64-row
-        // items taken dynamically made the decode step ~12 % slower
-        forEachThreadBand(R, true, [&](Index r0, Index r1) {
-            gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),
-                                   M.data() + r0 * M.outerStride(), M.outerStride(), 1, C, r1 - r0);
-        });
-        return;
-    }
-    if (gemm) {
-        forEachChunk(R, kRowsPerItem, [&](Index r0, Index r1) {
-            // out[:, r0:r1] [n,Rc] = x [n,C] · M[r0:r1]ᵀ [C,Rc]
-            gemm->linearTransposed(out.data() + r0, out.outerStride(), x.data(), x.outerStride(),
-                                   M.data() + r0 * M.outerStride(), M.outerStride(), n, C, r1 - r0);
-        });
-        return;
-    }
-    if (n == 1 && omp_get_max_threads() > 1) {
-        // decode: every thread owns a block of rows of M (a block of the vocabulary)
-        forEachThreadBand(R, true, [&](Index r0, Index r1) {
-            // out[0, r0:r1]ᵀ [Rc] = M[r0:r1] [Rc,C] · xᵀ [C]
-            out.row(0).segment(r0, r1 - r0).transpose().noalias() =
-                M.middleRows(r0, r1 - r0) * x.row(0).transpose();
-        });
-        return;
-    }
-    out.noalias() = x * M.transpose();  // [n,R] = [n,C] · [C,R]
+void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W) {
+    linearPanels(out, x, W, nullptr);
 }
 
 void geluNew(MatRef out, const ConstMatRef& x) {

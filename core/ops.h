@@ -2,7 +2,7 @@
 // (llm.c style). Plain functions on Eigen views: they know nothing about models or captures.
 //
 // Shape legend: n = rows computed now (new positions), T = positions so far, C = width,
-// K = input width, N = output width, D = head dim, R = rows of an unembedding matrix.
+// K = input width, N = output width, D = head dim, V = vocabulary.
 // Threading: OpenMP with the calling thread's omp_get_max_threads(); the caller sets it.
 #pragma once
 
@@ -26,10 +26,8 @@ void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const Con
 // panels are split over the threads, so each thread streams only its own part of the weights.
 // out must not overlap x.
 void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b);
-
-// out [n,R] = x [n,C] · Mᵀ with M [R,C] (the unembedding: M = lm_head). The rows of M are split
-// over the threads.
-void linearTransposed(MatRef out, const ConstMatRef& x, const ConstMatRef& M);
+// out [n,N] = x [n,K] · W [K,N], no bias (the unembedding: W = lm_headᵀ).
+void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W);
 
 // out = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), elementwise; out may be x.
 void geluNew(MatRef out, const ConstMatRef& x);

@@ -32,10 +32,13 @@ void PanelMatrix::Unmap::operator()(float* p) const {
     memory::unmap(p, memory::mappedBytes(bytes));
 }
 
-PanelMatrix::PanelMatrix(const float* src, Eigen::Index rows, Eigen::Index cols, Eigen::Index ld)
+PanelMatrix::PanelMatrix(Eigen::Index rows, Eigen::Index cols)
     : data_(mapFloats(panelBytes(rows, cols)), Unmap{panelBytes(rows, cols)}),
       rows_(rows),
-      cols_(cols) {
+      cols_(cols) {}
+
+PanelMatrix::PanelMatrix(const float* src, Eigen::Index rows, Eigen::Index cols, Eigen::Index ld)
+    : PanelMatrix(rows, cols) {
     const PanelsRef view = ref();
     for (Eigen::Index k0 = 0; k0 < rows; k0 += kCopyRows) {
         const Eigen::Index k1 = std::min(rows, k0 + kCopyRows);
@@ -46,6 +49,24 @@ PanelMatrix::PanelMatrix(const float* src, Eigen::Index rows, Eigen::Index cols,
                 std::memcpy(panel + k * width, src + k * ld + c0, size_t(width) * sizeof(float));
         }
     }
+}
+
+PanelMatrix PanelMatrix::transposed(const float* src, Eigen::Index rows, Eigen::Index cols,
+                                    Eigen::Index ld) {
+    using Strided = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
+    PanelMatrix m(cols, rows);  // [cols, rows]
+    const PanelsRef view = m.ref();
+    // Panel p is srcᵀ's columns n0 .. n0 + width − 1, i.e. src's rows: a [width, cols] block of
+    // src (in cache) transposed into [cols, width]. Panels are independent, so the threads share
+    // them (a 50257-row wte is 786 panels).
+#pragma omp parallel for schedule(dynamic, 8)
+    for (Eigen::Index p = 0; p < view.panelCount(); ++p) {
+        const Eigen::Index n0 = p * kernels::kPanelCols, width = view.panelCols(p);
+        Eigen::Map<RowMatrix> panel(const_cast<float*>(view.panel(p)), cols,
+                                    width);  // [cols,width]
+        panel = Strided(src + n0 * ld, width, cols, Eigen::OuterStride<>(ld)).transpose();
+    }
+    return m;
 }
 
 }  // namespace tscope

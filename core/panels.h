@@ -30,6 +30,13 @@ struct PanelsRef {
     }
     // Panel p, [rows, panelCols(p)] row-major; every panel before it is full width.
     const float* panel(Eigen::Index p) const { return data + p * rows * kernels::kPanelCols; }
+    // Columns c0 .. c0 + width − 1 as a matrix of their own: c0 on a panel boundary, and width
+    // whole panels or up to the last column.
+    PanelsRef middleCols(Eigen::Index c0, Eigen::Index width) const {
+        eigen_assert(c0 % kernels::kPanelCols == 0 && c0 + width <= cols &&
+                     (width % kernels::kPanelCols == 0 || c0 + width == cols));
+        return {panel(c0 / kernels::kPanelCols), rows, width};
+    }
     // Element (k, n) of the matrix.
     float operator()(Eigen::Index k, Eigen::Index n) const {
         const Eigen::Index p = n / kernels::kPanelCols;
@@ -47,9 +54,16 @@ class PanelMatrix {
     explicit PanelMatrix(const Eigen::Ref<const RowMatrix>& m)
         : PanelMatrix(m.data(), m.rows(), m.cols(), m.outerStride()) {}
 
+    // A panel-stored copy of srcᵀ [cols, rows] for the row-major src [rows, cols], whose rows are
+    // ld floats apart: the unembedding's lm_headᵀ, so that x · lm_headᵀ runs on the panel kernels.
+    static PanelMatrix transposed(const float* src, Eigen::Index rows, Eigen::Index cols,
+                                  Eigen::Index ld);
+
     PanelsRef ref() const { return {data_.get(), rows_, cols_}; }
 
   private:
+    PanelMatrix(Eigen::Index rows, Eigen::Index cols);  // allocated, not yet filled
+
     struct Unmap {
         size_t bytes = 0;
         void operator()(float* p) const;

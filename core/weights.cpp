@@ -82,6 +82,14 @@ class Binder {
         file_.releasePages(info);
         return packed.ref();
     }
+    // The unembedding [rows, cols] (wte, or an untied lm_head) copied transposed into panels,
+    // [cols, rows]; like panels(), the file's pages are let go (the tensor must be bound first).
+    PanelsRef panelsTransposed(const std::string& name, const MatrixRef& m) {
+        const PanelMatrix& packed =
+            w_.panels.emplace_back(PanelMatrix::transposed(m.data, m.rows, m.cols, m.cols));
+        if (const TensorInfo* info = find(name)) file_.releasePages(*info);
+        return packed.ref();
+    }
     VectorRef vector(const std::string& name, int64_t size) { return {bind(name, {size}), size}; }
     void markUsed(const std::string& name) { used_.insert(name); }
 
@@ -174,10 +182,11 @@ void bindLmHead(Binder& b, const SafetensorsFile& file, const ModelConfig& c, Mo
     const TensorInfo* wte = b.find("wte.weight");
     w.tiedLmHead = !head || (head->shape == wte->shape && sameBytes(file, *head, *wte));
     if (w.tiedLmHead) {
-        w.lm_head = w.wte;
+        w.lm_head = b.panelsTransposed("wte.weight", w.wte);
         b.markUsed("lm_head.weight");
     } else {
-        w.lm_head = b.matrix("lm_head.weight", c.vocab_size, c.n_embd);
+        w.lm_head = b.panelsTransposed("lm_head.weight",
+                                       b.matrix("lm_head.weight", c.vocab_size, c.n_embd));
     }
 }
 

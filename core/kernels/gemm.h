@@ -1,6 +1,6 @@
 // The products of the forward pass on raw row-major floats, single-threaded, compiled once per
 // instruction set (gemm_avx2.cpp, gemm_avx512.cpp) and chosen at runtime (dispatch.h). ops.cpp
-// splits the weights' panels (or wte's rows) over the threads and calls these on each.
+// splits the weights' panels over the threads and calls these on each.
 //
 // Deliberately no Eigen and no standard-library templates in the kernel files: an inline function
 // compiled with AVX-512 in one file and without in another is one symbol to the linker, which may
@@ -24,9 +24,6 @@ struct GemmKernels {
     // must not overlap x.
     void (*linear)(float* out, Index ldo, const float* x, Index ldx, const float* W, Index ldw,
                    const float* b, Index n, Index K, Index cols);
-    // out [n,rows] = x [n,C] · M [rows,C]ᵀ; rows ldo, ldx, ldm floats apart.
-    void (*linearTransposed)(float* out, Index ldo, const float* x, Index ldx, const float* M,
-                             Index ldm, Index n, Index C, Index rows);
     // out [cols] += x [K] · W [K,cols] for a run of consecutive panels of a panel-stored W,
     // starting at panel P (every panel kPanelCols wide but the matrix's last), k ascending: a
     // decode step's product, each output the same chain of fmas as in linear.

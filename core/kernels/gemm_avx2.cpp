@@ -1,5 +1,5 @@
-// The GEMM kernels for AVX2 + FMA (every x86-64-v3 CPU): 6 × 16 tiles for linear, 3 × 4 dot
-// tiles for linearTransposed (12 accumulators of the 16 ymm registers).
+// The GEMM kernels for AVX2 + FMA (every x86-64-v3 CPU): 6 × 16 tiles for linear (12
+// accumulators of the 16 ymm registers).
 #include <immintrin.h>
 
 #include "core/kernels/gemm.h"
@@ -15,7 +15,6 @@ struct Avx2 {
     // panels side by side in accumulatePanels: two need all 16 registers and the broadcast
     // spills, yet read 7–14 % faster than one (fc and mlp proj shapes, interleaved, two runs)
     static constexpr int kDecodePanels = 2;
-    static constexpr int kDotRows = 3, kDotCols = 4;
 
     // lanes 0 .. count−1 on
     static __m256i mask(int count) {

@@ -1,7 +1,6 @@
 // The GEMM kernels for AVX-512 (F, BW, DQ, VL: x86-64-v4). This file alone is compiled with
 // those flags (core/CMakeLists.txt) and runs only after dispatch.cpp has checked the CPU.
-// 6 × 64 tiles for linear (24 of the 32 zmm registers accumulate), 4 × 6 dot tiles for
-// linearTransposed.
+// 6 × 64 tiles for linear (24 of the 32 zmm registers accumulate).
 // GCC 12 warns "__Y is used uninitialized" inside its own AVX-512 intrinsics (_mm512_undefined_ps)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -18,7 +17,6 @@ struct Avx512 {
     static constexpr int kWidth = 16;
     static constexpr int kLinearRows = 6, kLinearVecs = 4, kDepth = 128;
     static constexpr int kDecodePanels = 4;  // panels side by side in accumulatePanels
-    static constexpr int kDotRows = 4, kDotCols = 6;
 
     static __mmask16 mask(int count) { return __mmask16((1u << count) - 1u); }
     static Reg zero() { return _mm512_setzero_ps(); }

@@ -5,8 +5,8 @@
 // V provides: Reg, kWidth (floats per register), zero(), load(p), loadPart(p, count),
 // store(p, r), storePart(p, r, count), broadcast(f), fma(a, b, c) = a·b + c, sum(r), and the
 // tile sizes kLinearRows × kLinearVecs registers (linear), kDepth (rows of W per pass, so a
-// [kDepth, kLinearVecs·kWidth] slice of W stays in L1), kDotRows × kDotCols (linearTransposed),
-// kDecodePanels (panels side by side in accumulatePanels).
+// [kDepth, kLinearVecs·kWidth] slice of W stays in L1), kDecodePanels (panels side by side in
+// accumulatePanels).
 #pragma once
 
 #include "core/kernels/gemm.h"
@@ -126,94 +126,6 @@ void linear(float* out, Index ldo, const float* x, Index ldx, const float* W, In
         }
 }
 
-// ---- linearTransposed: out [n,rows] = x [n,C] · M [rows,C]ᵀ --------------------------------
-
-// One MR × NR tile of dot products: out[i,j] = Σ_c x[i,c] · M[j,c], accumulated in registers
-// along C and summed across each register at the end. prefetch: fetch the next NR rows of M
-// meanwhile (the first tile of a strip, which reads M from memory). A tile reads NR short runs
-// (one row each, 3 KB at C = 768), where the hardware prefetchers start late: fetching ahead took
-// a one-row unembedding from 57–62 to 68–77 GB/s in a stand-alone copy.
-template <class V, int MR, int NR>
-inline void dotTile(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
-                    Index C, bool prefetch) {
-    using Reg = typename V::Reg;
-    constexpr int w = V::kWidth;
-    Reg acc[MR][NR];
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) acc[i][j] = V::zero();
-    auto step = [&](Index c, auto load) {
-        Reg xc[MR];  // x[i, c:c+V]
-#pragma GCC unroll 8
-        for (int i = 0; i < MR; ++i) xc[i] = load(x + i * ldx + c);
-        if (prefetch && c % 16 == 0)  // once per cache line of each row
-#pragma GCC unroll 8
-            for (int j = 0; j < NR; ++j) __builtin_prefetch(M + (j + NR) * ldm + c);
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) {
-            const Reg mc = load(M + j * ldm + c);  // M[j, c:c+V]
-#pragma GCC unroll 8
-            for (int i = 0; i < MR; ++i) acc[i][j] = V::fma(xc[i], mc, acc[i][j]);
-        }
-    };
-    Index c = 0;
-    for (; c + w <= C; c += w) step(c, [](const float* p) { return V::load(p); });
-    if (c < C) {
-        const int count = int(C - c);
-        step(c, [count](const float* p) { return V::loadPart(p, count); });
-    }
-#pragma GCC unroll 8
-    for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 8
-        for (int j = 0; j < NR; ++j) out[i * ldo + j] = V::sum(acc[i][j]);
-}
-
-// Tiles of every row of x against NR rows of M; leftover rows of x get a shorter tile. The first
-// tile prefetches (prefetch: this call holds the strip's first tile).
-template <class V, int NR, int MR = V::kDotRows>
-inline void dotStrip(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
-                     Index n, Index C, bool prefetch = true) {
-    Index i = 0;
-    for (; i + MR <= n; i += MR)
-        dotTile<V, MR, NR>(out + i * ldo, ldo, x + i * ldx, ldx, M, ldm, C, prefetch && i == 0);
-    if constexpr (MR > 1)
-        if (i < n)
-            dotStrip<V, NR, MR - 1>(out + i * ldo, ldo, x + i * ldx, ldx, M, ldm, n - i, C,
-                                    prefetch && i == 0);
-}
-
-// The last rows of M (fewer than kDotCols).
-template <class V, int NR = V::kDotCols - 1>
-inline void dotRemainder(float* out, Index ldo, const float* x, Index ldx, const float* M,
-                         Index ldm, Index n, Index C, Index rows) {
-    if constexpr (NR > 0) {
-        if (rows == NR) return dotStrip<V, NR>(out, ldo, x, ldx, M, ldm, n, C);
-        dotRemainder<V, NR - 1>(out, ldo, x, ldx, M, ldm, n, C, rows);
-    }
-}
-
-// Rows of x per block: a block ([64, C], 192 KB at C = 768) stays in L2 while every row of M
-// passes it once.
-constexpr Index kDotBlockRows = 64;
-
-template <class V>
-void linearTransposed(float* out, Index ldo, const float* x, Index ldx, const float* M, Index ldm,
-                      Index n, Index C, Index rows) {
-    constexpr Index NR = V::kDotCols;
-    const Index fullRows = rows / NR * NR;
-    for (Index i0 = 0; i0 < n; i0 += kDotBlockRows) {
-        const Index ni = n - i0 < kDotBlockRows ? n - i0 : kDotBlockRows;
-        float* outBlock = out + i0 * ldo;    // [ni, rows]
-        const float* xBlock = x + i0 * ldx;  // [ni, C]
-        for (Index j = 0; j < fullRows; j += NR)
-            dotStrip<V, NR>(outBlock + j, ldo, xBlock, ldx, M + j * ldm, ldm, ni, C);
-        if (fullRows < rows)
-            dotRemainder<V>(outBlock + fullRows, ldo, xBlock, ldx, M + fullRows * ldm, ldm, ni, C,
-                            rows - fullRows);
-    }
-}
-
 // ---- accumulatePanels: out [cols] += x [K] · W [K,cols], W in panels ------------------------
 
 // Rows of k and v the one-query attention kernels fetch ahead (below). A head reads D floats (256
@@ -304,9 +216,9 @@ void accumulatePanels(float* out, const float* x, const float* P, Index K, Index
 // Each score: the fmas over q's registers in order, then one register sum. Every 16 floats (one
 // cache line) the same line kAttendAhead rows on is fetched (a prefetch never faults, so the rows
 // past the end cost nothing; GCC drops a loop of prefetches alone, hence inside the fma loop).
-// linearTransposed at n = 1 computes the same dots but fetches only its next strip (6 rows) ahead:
-// with it in place of this, BM_DecodeAttention took 2.22–2.25 ms against 2.05–2.11 (AVX-512,
-// interleaved).
+// The former unembedding's dot tiles computed the same dots but fetched only their next strip (6
+// rows) ahead: with them in place of this, BM_DecodeAttention took 2.22–2.25 ms against
+// 2.05–2.11 (AVX-512, interleaved).
 template <class V>
 void queryScores(float* scores, const float* q, const float* k, Index ldk, Index T, Index D) {
     constexpr int w = V::kWidth;
@@ -343,12 +255,7 @@ void weightValues(float* out, const float* p, const float* v, Index ldv, Index T
 // The kernel table of one instruction set: every entry instantiated for V.
 template <class V>
 constexpr GemmKernels kernelTable(const char* name) {
-    return {name,
-            &linear<V>,
-            &linearTransposed<V>,
-            &accumulatePanels<V>,
-            &queryScores<V>,
-            &weightValues<V>};
+    return {name, &linear<V>, &accumulatePanels<V>, &queryScores<V>, &weightValues<V>};
 }
 
 }  // namespace tscope::kernels::impl

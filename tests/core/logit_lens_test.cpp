@@ -43,8 +43,9 @@ struct TinyLensModel {
         model.config.layer_norm_epsilon = 1e-5f;
         model.weights.lnf_w = {lnfW, 2};
         model.weights.lnf_b = {lnfB, 2};
-        model.weights.lm_head = {lmHead, 4, 2};
-        model.weights.wte = model.weights.lm_head;
+        model.weights.wte = {lmHead, 4, 2};
+        model.weights.lm_head =
+            model.weights.panels.emplace_back(PanelMatrix::transposed(lmHead, 4, 2, 2)).ref();
     }
 };
 

@@ -120,46 +120,52 @@ TEST_P(KernelPathTest, ARowAloneEqualsThatRowOfABlock) {
     const Index n = 9, K = 300, N = 770;  // N past 256: the row splits its columns over threads
     const RowMatrix x = filled(n, K, 12), W = filled(K, N, 13), M = filled(N, K, 14);
     const Vector b = filled(N, 1, 15);
+    const PanelMatrix panels(W), panelsT = PanelMatrix::transposed(M.data(), N, K, K);
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         RowMatrix block(n, N), blockT(n, N), row(1, N), rowT(1, N);
-        const PanelMatrix panels(W);
         ops::linear(block, x, panels.ref(), b);
-        ops::linearTransposed(blockT, x, M);
+        ops::linear(blockT, x, panelsT.ref());  // no bias: the unembedding
         for (Index i = 0; i < n; ++i) {
             ops::linear(row, x.row(i), panels.ref(), b);
-            ops::linearTransposed(rowT, x.row(i), M);
+            ops::linear(rowT, x.row(i), panelsT.ref());
             EXPECT_EQ(row, block.row(i)) << "linear row " << i << ", threads " << threads;
-            EXPECT_EQ(rowT, blockT.row(i)) << "transposed row " << i << ", threads " << threads;
+            EXPECT_EQ(rowT, blockT.row(i)) << "unembedding row " << i << ", threads " << threads;
         }
     }
 }
 
-TEST_P(KernelPathTest, LinearTransposedMatchesNaiveLoopOnOddShapes) {
-    const std::pair<Index, Index> shapes[] = {{1, 1}, {5, 8}, {7, 17}, {64, 100}, {130, 768}};
+// The unembedding: x · Mᵀ for M [R,C] (wte), through M copied transposed into panels.
+TEST_P(KernelPathTest, UnembeddingOnTransposedPanelsMatchesNaiveLoop) {
+    const std::pair<Index, Index> shapes[] = {{1, 1},    {5, 8},     {7, 17},
+                                              {64, 100}, {130, 768}, {300, 70}};
     for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         for (const auto& [R, C] : shapes)
             for (Index n : kRows) {
                 const RowMatrix x = filled(n, C, 8), M = filled(R, C, 9);
+                const PanelMatrix Mt = PanelMatrix::transposed(M.data(), R, C, C);  // [C,R]
                 RowMatrix out(n, R);
-                ops::linearTransposed(out, x, M);
-                const RowMatrix Mt = M.transpose();
-                expectNear(out, linearNaive(x, Mt, Vector()), C,
+                ops::linear(out, x, Mt.ref());
+                const RowMatrix naiveMt = M.transpose();
+                expectNear(out, linearNaive(x, naiveMt, Vector()), C,
                            "n=" + std::to_string(n) + " R=" + std::to_string(R) +
                                " C=" + std::to_string(C) + " threads=" + std::to_string(threads));
             }
     }
 }
 
-TEST_P(KernelPathTest, LinearTransposedReadsStridedViews) {
+// Strided views: rows of M ld floats apart (a wider matrix's left columns), of x and of out.
+TEST_P(KernelPathTest, UnembeddingReadsStridedViews) {
     const Index C = 90, R = 139;
-    for (Index n : {1, 70}) {  // a decode row; two blocks of 64 rows of x
-        const RowMatrix xWide = filled(n, C + 6, 10), MWide = filled(R, C + 13, 11);
+    const RowMatrix MWide = filled(R, C + 13, 11);
+    const PanelMatrix Mt = PanelMatrix::transposed(MWide.data(), R, C, MWide.cols());
+    for (Index n : {1, 70}) {  // a decode row; a block of rows
+        const RowMatrix xWide = filled(n, C + 6, 10);
         RowMatrix outWide = RowMatrix::Constant(n, R + 20, 7.0f);
-        ops::linearTransposed(outWide.middleCols(4, R), xWide.rightCols(C), MWide.leftCols(C));
-        const RowMatrix Mt = MWide.leftCols(C).transpose();
-        expectNear(outWide.middleCols(4, R), linearNaive(xWide.rightCols(C), Mt, Vector()), C,
+        ops::linear(outWide.middleCols(4, R), xWide.rightCols(C), Mt.ref());
+        const RowMatrix naiveMt = MWide.leftCols(C).transpose();
+        expectNear(outWide.middleCols(4, R), linearNaive(xWide.rightCols(C), naiveMt, Vector()), C,
                    "strided n=" + std::to_string(n));
         EXPECT_TRUE((outWide.leftCols(4).array() == 7.0f).all());
         EXPECT_TRUE((outWide.rightCols(16).array() == 7.0f).all());

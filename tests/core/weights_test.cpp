@@ -56,6 +56,12 @@ std::vector<float> values(const PanelsRef& m) {  // row-major, read through the 
         for (Eigen::Index n = 0; n < m.cols; ++n) out.push_back(m(k, n));
     return out;
 }
+std::vector<float> transposedValues(const PanelsRef& m) {  // mᵀ row-major: lm_head from lm_headᵀ
+    std::vector<float> out;
+    for (Eigen::Index n = 0; n < m.cols; ++n)
+        for (Eigen::Index k = 0; k < m.rows; ++k) out.push_back(m(k, n));
+    return out;
+}
 std::vector<float> values(const VectorRef& v) {
     return {v.data, v.data + v.size};
 }
@@ -67,7 +73,7 @@ std::vector<std::pair<std::vector<float>, std::string>> boundParameters(const Mo
         {values(w.wpe), "wpe.weight"},
         {values(w.lnf_w), "ln_f.weight"},
         {values(w.lnf_b), "ln_f.bias"},
-        {values(w.lm_head), "wte.weight"}};
+        {transposedValues(w.lm_head), "wte.weight"}};
     for (size_t i = 0; i < w.layers.size(); ++i) {
         const LayerWeights& l = w.layers[i];
         const std::string p = "h." + std::to_string(i) + ".";
@@ -115,7 +121,8 @@ TEST(Weights, FixtureBindsWithExpectedShapesAndCount) {
     EXPECT_EQ(w.parameterCount, kFixtureParams);
     EXPECT_EQ(w.fileDType, DType::F32);
     EXPECT_TRUE(w.tiedLmHead);
-    EXPECT_EQ(w.lm_head.data, w.wte.data);
+    EXPECT_EQ(w.lm_head.rows, kC);  // lm_headᵀ = wteᵀ, in panels
+    EXPECT_EQ(w.lm_head.cols, kV);
     EXPECT_EQ(w.wte.rows, kV);
     EXPECT_EQ(w.wte.cols, kC);
     EXPECT_EQ(w.wpe.rows, kT);
@@ -128,12 +135,12 @@ TEST(Weights, FixtureBindsWithExpectedShapesAndCount) {
     expectFixtureValues(w, 0.0, 0.0);
 }
 
-// F32 parameters are used in place, except the linear layers' weights, which are copied once
-// into column panels (their values: FixtureBindsWithExpectedShapesAndCount).
+// F32 parameters are used in place, except the linear layers' weights and lm_headᵀ, which are
+// copied once into column panels (their values: FixtureBindsWithExpectedShapesAndCount).
 TEST(Weights, F32IsZeroCopyExceptTheLinearWeights) {
     ModelWeights w = bindFixture();
     EXPECT_TRUE(w.owned.empty());
-    EXPECT_EQ(w.panels.size(), size_t(4 * kLayers));
+    EXPECT_EQ(w.panels.size(), size_t(4 * kLayers + 1));
     const auto wte = w.file->bytes(*w.file->find("wte.weight"));
     EXPECT_EQ(static_cast<const void*>(w.wte.data), static_cast<const void*>(wte.data()));
     // every other parameter points into the mapping of the file
@@ -146,6 +153,7 @@ TEST(Weights, F32IsZeroCopyExceptTheLinearWeights) {
     };
     EXPECT_TRUE(inside(w.wpe.data));
     EXPECT_TRUE(inside(w.lnf_b.data));
+    EXPECT_FALSE(inside(w.lm_head.data));
     for (const LayerWeights& l : w.layers) {
         EXPECT_FALSE(inside(l.attn_w.data));
         EXPECT_EQ(reinterpret_cast<uintptr_t>(l.fc_w.data) % 64, 0u);  // cache-line aligned
@@ -214,7 +222,7 @@ TEST(Weights, UntiedLmHead) {
     const ModelWeights& w = model->weights;
     EXPECT_FALSE(w.tiedLmHead);
     EXPECT_EQ(w.parameterCount, kFixtureParams + kV * kC);
-    EXPECT_EQ(values(w.lm_head), head.values);
+    EXPECT_EQ(transposedValues(w.lm_head), head.values);
     EXPECT_EQ(values(w.wte), fixtureTensor("wte.weight").values);
 }
 
