@@ -82,7 +82,7 @@ class Binder {
         file_.releasePages(info);
         return packed.ref();
     }
-    // The unembedding [rows, cols] (wte, or an untied lm_head) copied transposed into panels,
+    // A [rows, cols] matrix (wte, or an untied lm_head) copied transposed into panels,
     // [cols, rows]; like panels(), the file's pages are let go (the tensor must be bound first).
     PanelsRef panelsTransposed(const std::string& name, const MatrixRef& m) {
         const PanelMatrix& packed =
@@ -181,8 +181,9 @@ void bindLmHead(Binder& b, const SafetensorsFile& file, const ModelConfig& c, Mo
     const TensorInfo* head = b.find("lm_head.weight");
     const TensorInfo* wte = b.find("wte.weight");
     w.tiedLmHead = !head || (head->shape == wte->shape && sameBytes(file, *head, *wte));
+    w.wteT = b.panelsTransposed("wte.weight", w.wte);
     if (w.tiedLmHead) {
-        w.lm_head = b.panelsTransposed("wte.weight", w.wte);
+        w.lm_head = w.wteT;
         b.markUsed("lm_head.weight");
     } else {
         w.lm_head = b.panelsTransposed("lm_head.weight",

@@ -239,7 +239,7 @@ void EmbeddingsView::showPosition() {
 const Vector& EmbeddingsView::wteNorms() {
     if (normsModel_ != snapshot_->model) {
         normsModel_ = snapshot_->model;
-        norms_ = rowNorms(normsModel_->weights.wte.map());
+        norms_ = tokenNorms(normsModel_->weights.wteT);
     }
     return norms_;
 }
@@ -247,13 +247,13 @@ const Vector& EmbeddingsView::wteNorms() {
 void EmbeddingsView::updateNearest() {
     nearest_.clear();
     if (position_ >= 0 && snapshot_->model) {
-        const auto& wte = snapshot_->model->weights.wte;
+        const PanelsRef& wteT = snapshot_->model->weights.wteT;
         bool ofSum = nearestOf_->currentIndex() == 1;
         const std::vector<float>& v = ofSum ? sum_ : tok_;
         Eigen::Map<const Vector> x(v.data(), Eigen::Index(v.size()));
         std::vector<int> exclude;
         if (!ofSum) exclude.push_back(tokenId_);
-        nearest_ = nearestByCosine(wte.map(), wteNorms(), x, kNeighbours, exclude);
+        nearest_ = nearestByCosine(wteT, wteNorms(), x, kNeighbours, exclude);
     }
     fillNeighbours(nearestTable_, nearest_);
 }
@@ -288,7 +288,7 @@ void EmbeddingsView::runArithmetic() {
             inputs.insert(inputs.end(), term.ids.begin(), term.ids.end());
         }
         Vector x = evaluateArithmetic(terms, model.weights.wte.map());
-        arithmetic_ = nearestByCosine(model.weights.wte.map(), wteNorms(), x, kNeighbours, inputs);
+        arithmetic_ = nearestByCosine(model.weights.wteT, wteNorms(), x, kNeighbours, inputs);
         arithmeticStatus_->setText(
             tr("%1 &nbsp;<span style='color:%2'>(inputs left out)</span>")
                 .arg(shown.join(" "), Presentation::instance().muted().name()));

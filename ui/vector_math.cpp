@@ -6,21 +6,29 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/ops.h"
 #include "core/tokenizer.h"
 
 namespace tscope::ui {
 
-Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte) {
-    return wte.rowwise().norm();
+Vector tokenNorms(const PanelsRef& wteT) {
+    Vector norms(wteT.cols);  // [V]
+    for (Eigen::Index p = 0; p < wteT.panelCount(); ++p) {
+        const Eigen::Index width = wteT.panelCols(p);
+        norms.segment(p * kernels::kPanelCols, width) =
+            MatrixMap(wteT.panel(p), wteT.rows, width).colwise().norm().transpose();
+    }
+    return norms;
 }
 
-std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte, const Vector& norms,
+std::vector<Neighbour> nearestByCosine(const PanelsRef& wteT, const Vector& norms,
                                        const Eigen::Ref<const Vector>& x, int k,
                                        const std::vector<int>& exclude) {
     float xNorm = x.norm();
-    if (xNorm == 0 || k <= 0 || wte.rows() == 0) return {};
+    if (xNorm == 0 || k <= 0 || wteT.cols == 0) return {};
     // cos(v) = wte[v]·x / (‖wte[v]‖ ‖x‖)   [V]
-    Vector dots = wte * x;
+    Vector dots(wteT.cols);
+    ops::linear(Eigen::Map<RowMatrix>(dots.data(), 1, wteT.cols), x.transpose(), wteT);  // [1,V]
     std::unordered_set<int> skip(exclude.begin(), exclude.end());
     std::vector<Neighbour> all;
     all.reserve(size_t(dots.size()));

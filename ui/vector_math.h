@@ -1,13 +1,16 @@
 // Reads of the token-embedding matrix for the embeddings view: nearest tokens by cosine
 // similarity and word arithmetic ("king - man + woman"). Pure functions on wte; no model run.
 //
-// Shapes: V = vocabulary, C = n_embd; wte is [V, C] row-major (one row per token).
+// Shapes: V = vocabulary, C = n_embd; wte is [V, C] row-major (one row per token), wteT [C, V]
+// the same in column panels (ModelWeights::wteT): scans over the whole vocabulary read wteT, so
+// that wte's mapping stays a row-at-a-time read and the weights resident once.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/panels.h"
 #include "core/tensor.h"
 
 namespace tscope {
@@ -21,12 +24,12 @@ struct Neighbour {
     float cosine = 0;
 };
 
-// ‖wte[v]‖ for every row: [V]. One pass over wte; compute once per model.
-Vector rowNorms(const Eigen::Ref<const RowMatrix>& wte);
+// ‖wte[v]‖ for every token: [V], the norms of wteT's columns. One pass; compute once per model.
+Vector tokenNorms(const PanelsRef& wteT);
 
-// The k rows of wte most similar to x by cosine, best first, skipping the ids in `exclude`
-// (and rows of zero norm). norms = rowNorms(wte). One matrix-vector product.
-std::vector<Neighbour> nearestByCosine(const Eigen::Ref<const RowMatrix>& wte, const Vector& norms,
+// The k tokens whose embeddings are most similar to x by cosine, best first, skipping the ids in
+// `exclude` (and embeddings of zero norm). norms = tokenNorms(wteT). One product x · wteT.
+std::vector<Neighbour> nearestByCosine(const PanelsRef& wteT, const Vector& norms,
                                        const Eigen::Ref<const Vector>& x, int k,
                                        const std::vector<int>& exclude = {});
 

@@ -44,8 +44,9 @@ struct TinyLensModel {
         model.weights.lnf_w = {lnfW, 2};
         model.weights.lnf_b = {lnfB, 2};
         model.weights.wte = {lmHead, 4, 2};
-        model.weights.lm_head =
+        model.weights.wteT =
             model.weights.panels.emplace_back(PanelMatrix::transposed(lmHead, 4, 2, 2)).ref();
+        model.weights.lm_head = model.weights.wteT;
     }
 };
 

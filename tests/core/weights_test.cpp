@@ -73,7 +73,7 @@ std::vector<std::pair<std::vector<float>, std::string>> boundParameters(const Mo
         {values(w.wpe), "wpe.weight"},
         {values(w.lnf_w), "ln_f.weight"},
         {values(w.lnf_b), "ln_f.bias"},
-        {transposedValues(w.lm_head), "wte.weight"}};
+        {transposedValues(w.wteT), "wte.weight"}};
     for (size_t i = 0; i < w.layers.size(); ++i) {
         const LayerWeights& l = w.layers[i];
         const std::string p = "h." + std::to_string(i) + ".";
@@ -121,8 +121,9 @@ TEST(Weights, FixtureBindsWithExpectedShapesAndCount) {
     EXPECT_EQ(w.parameterCount, kFixtureParams);
     EXPECT_EQ(w.fileDType, DType::F32);
     EXPECT_TRUE(w.tiedLmHead);
-    EXPECT_EQ(w.lm_head.rows, kC);  // lm_headᵀ = wteᵀ, in panels
-    EXPECT_EQ(w.lm_head.cols, kV);
+    EXPECT_EQ(w.wteT.rows, kC);  // wteᵀ, in panels
+    EXPECT_EQ(w.wteT.cols, kV);
+    EXPECT_EQ(w.lm_head.data, w.wteT.data);  // tied: one copy
     EXPECT_EQ(w.wte.rows, kV);
     EXPECT_EQ(w.wte.cols, kC);
     EXPECT_EQ(w.wpe.rows, kT);
@@ -223,6 +224,7 @@ TEST(Weights, UntiedLmHead) {
     EXPECT_FALSE(w.tiedLmHead);
     EXPECT_EQ(w.parameterCount, kFixtureParams + kV * kC);
     EXPECT_EQ(transposedValues(w.lm_head), head.values);
+    EXPECT_EQ(transposedValues(w.wteT), fixtureTensor("wte.weight").values);
     EXPECT_EQ(values(w.wte), fixtureTensor("wte.weight").values);
 }
 
