@@ -229,9 +229,9 @@ AttentionQueryRow Capture::attentionRow(int layer, int head, int query) const {
 }
 
 RowMatrix Capture::embedTok(int t0, int n) const {
-    const MatrixMap wte = model_->weights.wte.map();  // [V,C]
-    RowMatrix out(n, wte.cols());
-    for (int i = 0; i < n; ++i) out.row(i) = wte.row(tokens_[size_t(t0 + i)]);
+    const PanelsRef& wteT = model_->weights.wteT;  // [C,V]
+    RowMatrix out(n, wteT.rows);
+    for (int i = 0; i < n; ++i) out.row(i) = wteT.col(tokens_[size_t(t0 + i)]).transpose();
     return out;
 }
 

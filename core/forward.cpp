@@ -118,10 +118,10 @@ struct Forward::Impl {
 
     // x = wte[token] + wpe[position]
     Rows embed(std::span<const int> tokens, Index t0, Index n) {
-        const MatrixMap wte = w.wte.map(), wpe = w.wpe.map();  // [V,C], [n_positions,C]
+        const MatrixMap wpe = w.wpe.map();  // [n_positions,C]
         resizeScratch(s.x, n, cfg.n_embd);
         for (Index i = 0; i < n; ++i)
-            s.x.row(i) = wte.row(tokens[size_t(t0 + i)]) + wpe.row(t0 + i);
+            s.x.row(i) = w.wteT.col(tokens[size_t(t0 + i)]).transpose() + wpe.row(t0 + i);
         return {s.x.data(), n, cfg.n_embd, cfg.n_embd};
     }
 

@@ -37,6 +37,12 @@ struct PanelsRef {
                      (width % kernels::kPanelCols == 0 || c0 + width == cols));
         return {panel(c0 / kernels::kPanelCols), rows, width};
     }
+    // Column n, [rows], its floats panelCols apart: for wteT, token n's embedding.
+    using Column = Eigen::Map<const Vector, 0, Eigen::InnerStride<>>;
+    Column col(Eigen::Index n) const {
+        const Eigen::Index p = n / kernels::kPanelCols;
+        return Column(panel(p) + n % kernels::kPanelCols, rows, Eigen::InnerStride<>(panelCols(p)));
+    }
     // Element (k, n) of the matrix.
     float operator()(Eigen::Index k, Eigen::Index n) const {
         const Eigen::Index p = n / kernels::kPanelCols;

@@ -1,13 +1,13 @@
 // GPT-2 parameters bound to a SafetensorsFile. Names follow openai-community/gpt2
 // ("h.3.attn.c_attn.weight", with or without a "transformer." prefix). The four linear layers'
 // weights of each block, wteᵀ and an untied lm_headᵀ are copied into column panels (panels.h),
-// the layout the kernels read, and the file's pages they came from are let go: wte's mapping is
-// then read only a row at a time (the embedding, one token in a view), so the weights stay
-// resident once. The other F32 tensors are Eigen::Maps into the memory-mapped file; other
-// F16/BF16 ones are widened once into owned storage. Shapes are checked against the config, and
-// values for being finite and below 1e8 in magnitude (anything else is a corrupt file); the
-// causal-mask buffers h.N.attn.bias and h.N.attn.masked_bias are ignored; lm_head.weight is
-// optional (tied to wte).
+// the layout the kernels read, and the file's pages they came from are let go, so the weights
+// stay resident once (a token's embedding is read as a column of wteT: a row of wte's mapping
+// would fault back far more than the row, 100 MB for 1000 random tokens). The other F32 tensors
+// are Eigen::Maps into the memory-mapped file; other F16/BF16 ones are widened once into owned
+// storage. Shapes are checked against the config, and values for being finite and below 1e8 in
+// magnitude (anything else is a corrupt file); the causal-mask buffers h.N.attn.bias and
+// h.N.attn.masked_bias are ignored; lm_head.weight is optional (tied to wte).
 #pragma once
 
 #include <deque>
@@ -47,7 +47,7 @@ struct LayerWeights {
 };
 
 struct ModelWeights {
-    MatrixRef wte;      // [V, C] token embeddings
+    MatrixRef wte;      // [V, C] token embeddings as in the file (read while binding, by tests)
     MatrixRef wpe;      // [n_positions, C]
     PanelsRef wteT;     // [C, V] = wteᵀ in panels: scans over the vocabulary (cosines, norms)
     PanelsRef lm_head;  // [C, V] = lm_headᵀ in panels, = wteT when tied: logits = h · lm_head

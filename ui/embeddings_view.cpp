@@ -287,7 +287,7 @@ void EmbeddingsView::runArithmetic() {
             shown << sign + "“" + pieces.join("”+“").toHtmlEscaped() + "”";
             inputs.insert(inputs.end(), term.ids.begin(), term.ids.end());
         }
-        Vector x = evaluateArithmetic(terms, model.weights.wte.map());
+        Vector x = evaluateArithmetic(terms, model.weights.wteT);
         arithmetic_ = nearestByCosine(model.weights.wteT, wteNorms(), x, kNeighbours, inputs);
         arithmeticStatus_->setText(
             tr("%1 &nbsp;<span style='color:%2'>(inputs left out)</span>")

@@ -115,12 +115,11 @@ std::vector<ArithmeticTerm> parseArithmetic(std::string_view text, const Tokeniz
     return terms;
 }
 
-Vector evaluateArithmetic(const std::vector<ArithmeticTerm>& terms,
-                          const Eigen::Ref<const RowMatrix>& wte) {
-    Vector sum = Vector::Zero(wte.cols());
+Vector evaluateArithmetic(const std::vector<ArithmeticTerm>& terms, const PanelsRef& wteT) {
+    Vector sum = Vector::Zero(wteT.rows);
     for (const ArithmeticTerm& term : terms) {
-        Vector mean = Vector::Zero(wte.cols());
-        for (int id : term.ids) mean += wte.row(id).transpose();
+        Vector mean = Vector::Zero(wteT.rows);
+        for (int id : term.ids) mean += wteT.col(id);
         sum += float(term.sign) / float(term.ids.size()) * mean;
     }
     return sum;

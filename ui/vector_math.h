@@ -1,9 +1,8 @@
 // Reads of the token-embedding matrix for the embeddings view: nearest tokens by cosine
 // similarity and word arithmetic ("king - man + woman"). Pure functions on wte; no model run.
 //
-// Shapes: V = vocabulary, C = n_embd; wte is [V, C] row-major (one row per token), wteT [C, V]
-// the same in column panels (ModelWeights::wteT): scans over the whole vocabulary read wteT, so
-// that wte's mapping stays a row-at-a-time read and the weights resident once.
+// Shapes: V = vocabulary, C = n_embd; wteT [C, V] is wteᵀ in column panels (ModelWeights::wteT,
+// the copy the engine reads): token v's embedding is its column v.
 #pragma once
 
 #include <string>
@@ -47,8 +46,7 @@ struct ArithmeticTerm {
 std::vector<ArithmeticTerm> parseArithmetic(std::string_view text, const Tokenizer* tokenizer,
                                             int vocabSize);
 
-// Σ sign · mean(wte[ids]) over the terms: [C].
-Vector evaluateArithmetic(const std::vector<ArithmeticTerm>& terms,
-                          const Eigen::Ref<const RowMatrix>& wte);
+// Σ sign · mean(wte[ids]) over the terms, wte's rows read as wteT's columns: [C].
+Vector evaluateArithmetic(const std::vector<ArithmeticTerm>& terms, const PanelsRef& wteT);
 
 }  // namespace tscope::ui

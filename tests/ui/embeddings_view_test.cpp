@@ -191,7 +191,8 @@ class EmbeddingsViewTest : public QObject {
         RowMatrix wte = RowMatrix::Zero(4, 2);
         wte << 1, 0, 3, 2, 0, 4, 5, 5;
         std::vector<ArithmeticTerm> mean{{+1, "x", {0, 1}}, {-1, "y", {2}}};
-        Vector v = evaluateArithmetic(mean, wte);
+        const PanelMatrix wteT = PanelMatrix::transposed(wte.data(), 4, 2, 2);
+        Vector v = evaluateArithmetic(mean, wteT.ref());
         QCOMPARE(v[0], 2.0f);   // (1 + 3) / 2 − 0
         QCOMPARE(v[1], -3.0f);  // (0 + 2) / 2 − 4
     }

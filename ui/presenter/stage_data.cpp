@@ -61,7 +61,7 @@ std::vector<float> embeddingRow(const Snapshot& s, int position, Which which) {
     const ModelWeights& w = s.model->weights;
     if (position >= w.wpe.rows) return {};
     const int id = s.tokens[size_t(position)].id;
-    const auto token = w.wte.map().row(id);
+    const RowVector token = w.wteT.col(id).transpose();
     const auto place = w.wpe.map().row(position);
     if (which == Which::Token) return toVector(token);
     if (which == Which::Position) return toVector(place);
