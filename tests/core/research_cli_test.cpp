@@ -25,7 +25,10 @@ const std::string kModelDir = std::string(TSCOPE_FIXTURES) + "/tiny-gpt2";
 
 std::string idList(const json& ids) {
     std::string s;
-    for (const auto& id : ids) s += (s.empty() ? "" : ",") + std::to_string(id.get<int>());
+    for (const auto& id : ids) {
+        if (!s.empty()) s += ',';
+        s += std::to_string(id.get<int>());
+    }
     return s;
 }
 
@@ -108,9 +111,10 @@ TEST(CliRunAblate, OutputsDescribeTheAblatedModel) {
     for (const json& c : g["cases"]) {
         if (c["heads"].empty()) continue;
         std::string heads;
-        for (const auto& h : c["heads"])
-            heads += (heads.empty() ? "" : ",") + std::to_string(h[0].get<int>()) + "." +
-                     std::to_string(h[1].get<int>());
+        for (const auto& h : c["heads"]) {
+            if (!heads.empty()) heads += ',';
+            heads += std::to_string(h[0].get<int>()) + "." + std::to_string(h[1].get<int>());
+        }
         const json out = runOk({"run", kModelDir, "--ids", ids, "--logits-last", "--lens-k", "0",
                                 "--ablate", heads, "--ablate-mode", c["mode"]});
         EXPECT_EQ(out["ablated"]["mode"], c["mode"]);
