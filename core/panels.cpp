@@ -62,8 +62,8 @@ PanelMatrix PanelMatrix::transposed(const float* src, Eigen::Index rows, Eigen::
 #pragma omp parallel for schedule(dynamic, 8)
     for (Eigen::Index p = 0; p < view.panelCount(); ++p) {
         const Eigen::Index n0 = p * kernels::kPanelCols, width = view.panelCols(p);
-        Eigen::Map<RowMatrix> panel(const_cast<float*>(view.panel(p)), cols,
-                                    width);  // [cols,width]
+        float* out = const_cast<float*>(view.panel(p));
+        Eigen::Map<RowMatrix> panel(out, cols, width);  // [cols, width]
         panel = Strided(src + n0 * ld, width, cols, Eigen::OuterStride<>(ld)).transpose();
     }
     return m;

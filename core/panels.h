@@ -61,7 +61,8 @@ class PanelMatrix {
         : PanelMatrix(m.data(), m.rows(), m.cols(), m.outerStride()) {}
 
     // A panel-stored copy of srcᵀ [cols, rows] for the row-major src [rows, cols], whose rows are
-    // ld floats apart: the unembedding's lm_headᵀ, so that x · lm_headᵀ runs on the panel kernels.
+    // ld floats apart: wteᵀ and lm_headᵀ, so that the unembedding x · lm_headᵀ runs on the panel
+    // kernels and a token's embedding is a column (col).
     static PanelMatrix transposed(const float* src, Eigen::Index rows, Eigen::Index cols,
                                   Eigen::Index ld);
 
