@@ -44,10 +44,7 @@ struct PanelsRef {
         return Column(panel(p) + n % kernels::kPanelCols, rows, Eigen::InnerStride<>(panelCols(p)));
     }
     // Element (k, n) of the matrix.
-    float operator()(Eigen::Index k, Eigen::Index n) const {
-        const Eigen::Index p = n / kernels::kPanelCols;
-        return panel(p)[k * panelCols(p) + n % kernels::kPanelCols];
-    }
+    float operator()(Eigen::Index k, Eigen::Index n) const { return col(n)(k); }
 };
 
 // A panel-stored copy of a matrix, in its own page-aligned anonymous mapping (transparent huge

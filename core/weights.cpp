@@ -70,24 +70,27 @@ class Binder {
     MatrixRef matrix(const std::string& name, int64_t rows, int64_t cols) {
         return {bind(name, {rows, cols}), rows, cols};
     }
-    // A linear layer's weight, copied into column panels; the file's pages it was read from
-    // are let go, so the model is resident once.
-    PanelsRef panels(const std::string& name, int64_t rows, int64_t cols) {
+    // A weight [rows, cols] copied into column panels, as it is (a linear layer's) or transposed
+    // into [cols, rows] (an untied lm_head); the file's pages it was read from are let go, so the
+    // model is resident once.
+    PanelsRef panels(const std::string& name, int64_t rows, int64_t cols, bool transpose = false) {
         const TensorInfo& info = checked(name, {rows, cols});
         const float* data = file_.f32Data(info);
         std::vector<float> widened;
         if (!data) data = (widened = file_.toFloat(info)).data();
         rejectImplausible(info, data);
-        const PanelMatrix& packed = w_.panels.emplace_back(data, rows, cols, cols);
+        const PanelMatrix& packed =
+            w_.panels.emplace_back(transpose ? PanelMatrix::transposed(data, rows, cols, cols)
+                                             : PanelMatrix(data, rows, cols, cols));
         file_.releasePages(info);
         return packed.ref();
     }
-    // A [rows, cols] matrix (wte, or an untied lm_head) copied transposed into panels,
-    // [cols, rows]; like panels(), the file's pages are let go (the tensor must be bound first).
-    PanelsRef panelsTransposed(const std::string& name, const MatrixRef& m) {
-        const PanelMatrix& packed =
-            w_.panels.emplace_back(PanelMatrix::transposed(m.data, m.rows, m.cols, m.cols));
-        if (const TensorInfo* info = find(name)) file_.releasePages(*info);
+    // The bound tensor `name` (wte, which ModelWeights::wte keeps) copied transposed into panels,
+    // [cols, rows]; its pages in the file are let go, as panels() does.
+    PanelsRef transposedCopy(const std::string& name, const MatrixRef& bound) {
+        const PanelMatrix& packed = w_.panels.emplace_back(
+            PanelMatrix::transposed(bound.data, bound.rows, bound.cols, bound.cols));
+        file_.releasePages(*find(name));
         return packed.ref();
     }
     VectorRef vector(const std::string& name, int64_t size) { return {bind(name, {size}), size}; }
@@ -181,13 +184,12 @@ void bindLmHead(Binder& b, const SafetensorsFile& file, const ModelConfig& c, Mo
     const TensorInfo* head = b.find("lm_head.weight");
     const TensorInfo* wte = b.find("wte.weight");
     w.tiedLmHead = !head || (head->shape == wte->shape && sameBytes(file, *head, *wte));
-    w.wteT = b.panelsTransposed("wte.weight", w.wte);
+    w.wteT = b.transposedCopy("wte.weight", w.wte);
     if (w.tiedLmHead) {
         w.lm_head = w.wteT;
         b.markUsed("lm_head.weight");
     } else {
-        w.lm_head = b.panelsTransposed("lm_head.weight",
-                                       b.matrix("lm_head.weight", c.vocab_size, c.n_embd));
+        w.lm_head = b.panels("lm_head.weight", c.vocab_size, c.n_embd, /*transpose=*/true);
     }
 }
 
