@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <string>
 
 #include "core/cpu_load.h"
 #include "core/error.h"
+#include "core/kernels/team_barrier.h"
 #include "core/memory_hints.h"
 
 namespace tscope {
@@ -105,6 +107,9 @@ struct Forward::Impl {
     Vector run(ActivationStore& store, std::span<const int> tokens, Index t0,
                const ProgressFn& progress) {
         const Index n = Index(tokens.size()) - t0;
+        if (n == 1 && store.logsumexp.empty() && !hooks.residualIn && !hooks.headOutputs &&
+            !hooks.mlpActivations && !hooks.attentionProbs)
+            return runRow(store, tokens, t0, progress);
         Rows x = embed(tokens, t0, n);
         for (int l = 0; l < cfg.n_layer; ++l) {
             x = block(l, store.layers[size_t(l)], x, t0, n);
@@ -114,6 +119,145 @@ struct Forward::Impl {
         ops::layernorm(s.lnf, x.map(), w.lnf_w.map(), w.lnf_b.map(), cfg.layer_norm_epsilon);
         if (!store.logsumexp.empty()) return unembedAll(store, s.lnf, t0);
         return unembedRow(s.lnf.bottomRows(1));
+    }
+
+    // Where a decode step's rows go, per layer, fixed before its parallel region (nothing
+    // allocates inside it), and how its threads meet.
+    struct RowStep {
+        Index t0 = 0;                   // the new position
+        std::vector<Rows> mids, posts;  // x + attn, and the block's output
+        std::vector<float*> q, k, v;    // the new row of each store (q: null when not kept)
+        kernels::TeamBarrier barrier;
+    };
+
+    // One new position (a decode step) in one parallel region: each thread computes its part of
+    // every product and the columns after it (bias, KV copy, residual add, GELU), and the small
+    // row-wise work (layernorm) redundantly on a copy of its own, so the threads meet only where a
+    // product needs all of the previous one's columns: 5 barriers per layer and no fork/join
+    // (an OpenMP region per product cost ~4 % of a step, see team_barrier.h). The same
+    // arithmetic as block(), so the same bits (decode_step_test).
+    Vector runRow(ActivationStore& store, std::span<const int> tokens, Index t0,
+                  const ProgressFn& progress) {
+        const Index C = cfg.n_embd;
+        const int L = cfg.n_layer;
+        Rows x = embed(tokens, t0, 1);
+        RowStep step;
+        step.t0 = t0;
+        for (int l = 0; l < L; ++l) {
+            LayerStore& kept = store.layers[size_t(l)];
+            step.mids.push_back(destination(kept.residMid, s.mid, t0, 1, C));
+            step.posts.push_back(destination(kept.residPost, s.x, t0, 1, C));
+            step.q.push_back(kept.q.empty() ? nullptr : kept.q.rows(t0, 1).data());
+            step.k.push_back(kept.k.rows(t0, 1).data());
+            step.v.push_back(kept.v.rows(t0, 1).data());
+        }
+        const int threads = omp_get_max_threads();
+        resizeRowScratch(threads, t0 + 1);
+        Vector logits(cfg.vocab_size);
+        std::atomic<bool> cancelled{false};
+        std::exception_ptr failure;  // from progress, rethrown after the region
+#pragma omp parallel num_threads(threads)
+        {
+            const int part = omp_get_thread_num(), parts = omp_get_num_threads();
+            RowsMap a(s.ln1.row(part).data(), 1, C, Eigen::OuterStride<>(C));  // [1,C] own
+            const float* residual = x.data;                                    // [C]
+            for (int l = 0; l < L && !cancelled.load(std::memory_order_relaxed); ++l) {
+                residual = blockRow(l, store.layers[size_t(l)], step, residual, a, part, parts);
+                // every thread reads `cancelled` after this barrier: all stop at the same layer
+                if (part == 0 && progress) keepGoing(progress, l + 1, L, cancelled, failure);
+                step.barrier.arriveAndWait(parts);
+            }
+            if (!cancelled) {
+                ops::layernorm(a, Eigen::Map<const RowMatrix>(residual, 1, C), w.lnf_w.map(),
+                               w.lnf_b.map(), cfg.layer_norm_epsilon);
+                ops::linearRowPart(logits.data(), a.data(), w.lm_head, nullptr, part, parts);
+            }
+        }
+        if (failure) std::rethrow_exception(failure);
+        if (cancelled) throw Cancelled();
+        return logits;
+    }
+
+    // The scratch of a decode step at T positions for `threads` threads.
+    void resizeRowScratch(int threads, Index T) {
+        const Index C = cfg.n_embd, F = cfg.n_inner;
+        resizeScratch(s.qkv, 1, 3 * C);
+        resizeScratch(s.headOut, 1, C);
+        resizeScratch(s.attnOut, 1, C);
+        resizeScratch(s.mlpPre, 1, F);
+        resizeScratch(s.mlpAct, 1, F);
+        resizeScratch(s.mlpOut, 1, C);
+        resizeScratch(s.ln1, threads, C);  // one row per thread: its own layernorm output
+        s.headScores.resize(size_t(threads));
+        for (RowMatrix& buffer : s.headScores) resizeScratch(buffer, 1, T);
+    }
+
+    // Thread `part` of `parts`' share of block l at the new position, residual [C] its input;
+    // returns where the output goes (complete once every thread has passed the next barrier). a
+    // [1,C]: the thread's own layernorm output.
+    const float* blockRow(int l, const LayerStore& kept, RowStep& step, const float* residual,
+                          RowsMap a, int part, int parts) {
+        const LayerWeights& lw = w.layers[size_t(l)];
+        const Index C = cfg.n_embd, D = cfg.headDim(), T = step.t0 + 1;
+        const int H = cfg.n_head;
+        const float eps = cfg.layer_norm_epsilon;
+        ops::layernorm(a, Eigen::Map<const RowMatrix>(residual, 1, C), lw.ln1_w.map(),
+                       lw.ln1_b.map(), eps);
+        const ops::Columns qkv = ops::linearRowPart(s.qkv.data(), a.data(), lw.attn_w,
+                                                    lw.attn_b.data, part, parts);  // q | k | v
+        copyColumns(step.q[size_t(l)], qkv, 0);
+        copyColumns(step.k[size_t(l)], qkv, C);
+        copyColumns(step.v[size_t(l)], qkv, 2 * C);
+        step.barrier.arriveAndWait(parts);
+
+        RowMatrix& p = s.headScores[size_t(part)];  // [1,T]
+        for (int h = H * part / parts; h < H * (part + 1) / parts; ++h)
+            ops::attentionHead(s.headOut.middleCols(h * D, D), p, p, s.qkv.middleCols(h * D, D),
+                               kept.k.top(T).middleCols(h * D, D),
+                               kept.v.top(T).middleCols(h * D, D));
+        step.barrier.arriveAndWait(parts);
+
+        const ops::Columns proj = ops::linearRowPart(
+            s.attnOut.data(), s.headOut.data(), lw.attn_proj_w, lw.attn_proj_b.data, part, parts);
+        float* mid = step.mids[size_t(l)].data;  // [C] x + attn
+        for (Index c = proj.begin; c < proj.end; ++c) mid[c] = residual[c] + s.attnOut(0, c);
+        step.barrier.arriveAndWait(parts);
+
+        ops::layernorm(a, Eigen::Map<const RowMatrix>(mid, 1, C), lw.ln2_w.map(), lw.ln2_b.map(),
+                       eps);
+        const ops::Columns fc =
+            ops::linearRowPart(s.mlpPre.data(), a.data(), lw.fc_w, lw.fc_b.data, part, parts);
+        const Index width = fc.end - fc.begin;
+        ops::geluNew(s.mlpAct.middleCols(fc.begin, width), s.mlpPre.middleCols(fc.begin, width));
+        step.barrier.arriveAndWait(parts);
+
+        const ops::Columns out = ops::linearRowPart(s.mlpOut.data(), s.mlpAct.data(), lw.mlp_proj_w,
+                                                    lw.mlp_proj_b.data, part, parts);
+        // residual may live where the output goes (scratch): every thread read it before the
+        // barriers
+        float* post = step.posts[size_t(l)].data;  // [C] mid + mlp
+        for (Index c = out.begin; c < out.end; ++c) post[c] = mid[c] + s.mlpOut(0, c);
+        return post;
+    }
+
+    // The new row's q | k | v columns `columns` that fall in [from, from + C) into row (null:
+    // not kept).
+    void copyColumns(float* row, ops::Columns columns, Index from) {
+        if (!row) return;
+        const Index c0 = std::max(columns.begin, from);
+        const Index c1 = std::min(columns.end, from + cfg.n_embd);
+        for (Index c = c0; c < c1; ++c) row[c - from] = s.qkv(0, c);
+    }
+
+    // progress(done, total) inside a parallel region, where no exception may leave a thread.
+    static void keepGoing(const ProgressFn& progress, int done, int total,
+                          std::atomic<bool>& cancelled, std::exception_ptr& failure) {
+        try {
+            if (!progress(done, total)) cancelled = true;
+        } catch (...) {
+            failure = std::current_exception();
+            cancelled = true;
+        }
     }
 
     // x = wte[token] + wpe[position]

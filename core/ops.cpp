@@ -26,28 +26,25 @@ void forEachPanel(const PanelsRef& W, const Work& work) {
     for (Index p = 0; p < panels; ++p) work(p);
 }
 
+// Calls work(t) for rows t = 0 .. n−1: over the threads when there are enough of them, else on
+// the caller alone, without entering a parallel region (a decode step's rows run inside one).
+template <class Work>
+void forEachRow(Index n, const Work& work) {
+    if (n < kParallelRows) {
+        for (Index t = 0; t < n; ++t) work(t);
+        return;
+    }
+#pragma omp parallel for schedule(static)
+    for (Index t = 0; t < n; ++t) work(t);
+}
+
 // Output columns of a one-row product worth splitting over threads.
 constexpr Index kParallelColumns = 256;
 
-// Decode: out [1,N] = x [1,K] · W [K,N] + b (b may be null: no bias). Each thread owns a run of
-// W's panels, one contiguous stretch of memory. Each output is the same chain of fused
-// multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row computed alone equals
-// the same row computed in a prefill, bit for bit.
-void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const float* b,
-               const kernels::GemmKernels& gemm) {
-    const Index K = x.cols(), panels = W.panelCount();
+// Decode: out [1,N] = x [1,K] · W [K,N] + b (b may be null: no bias), each thread its part.
+void linearRow(MatRef out, const ConstMatRef& x, const PanelsRef& W, const float* b) {
 #pragma omp parallel if (W.cols >= kParallelColumns)
-    {
-        const Index t = omp_get_thread_num(), threads = omp_get_num_threads();
-        const Index p0 = panels * t / threads, p1 = panels * (t + 1) / threads;
-        const Index c0 = p0 * kernels::kPanelCols;
-        const Index c1 = std::min(W.cols, p1 * kernels::kPanelCols);
-        if (c1 > c0) {
-            float* o = out.data() + c0;  // [c1 − c0]
-            for (Index c = c0; c < c1; ++c) o[c - c0] = b ? b[c] : 0.0f;
-            gemm.accumulatePanels(o, x.data(), W.panel(p0), K, c1 - c0);
-        }
-    }
+    linearRowPart(out.data(), x.data(), W, b, omp_get_thread_num(), omp_get_num_threads());
 }
 
 // out [n,N] = x [n,K] · W [K,N] + b, b null for no bias.
@@ -55,7 +52,7 @@ void linearPanels(MatRef out, const ConstMatRef& x, const PanelsRef& W, const fl
     const Index n = x.rows(), K = x.cols();
     eigen_assert(W.rows == K && out.rows() == n && out.cols() == W.cols);
     const kernels::GemmKernels* gemm = kernels::active();
-    if (gemm && n == 1) return linearRow(out, x, W, b, *gemm);
+    if (n == 1) return linearRow(out, x, W, b);
     forEachPanel(W, [&](Index p) {
         // out[:, c0:c0+Np] [n,Np] = x [n,K] · panel p [K,Np] + b[c0:c0+Np]
         const Index c0 = p * kernels::kPanelCols, width = W.panelCols(p);
@@ -85,16 +82,41 @@ ThreadCountScope::~ThreadCountScope() {
 
 void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const ConstVecRef& b,
                float eps) {
-    const Index n = x.rows();
-#pragma omp parallel for schedule(static) if (n >= kParallelRows)
-    for (Index t = 0; t < n; ++t) {
+    forEachRow(x.rows(), [&](Index t) {
         auto row = x.row(t).array();                     // [C]
         const float mean = row.mean();                   // scalar
         const float var = (row - mean).square().mean();  // biased, as GPT-2
         const float rstd = 1.0f / std::sqrt(var + eps);  // scalar
         out.row(t).array() =
             (row - mean) * rstd * w.transpose().array() + b.transpose().array();  // [C]
+    });
+}
+
+// Each part owns a run of W's panels, one contiguous stretch of memory. Each output is the same
+// chain of fused multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row
+// computed alone equals the same row computed in a prefill, bit for bit.
+Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const float* b, int part,
+                      int parts) {
+    const Index K = W.rows, panels = W.panelCount();
+    const Index p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+    const Index c0 = p0 * kernels::kPanelCols;
+    const Index c1 = std::min(W.cols, p1 * kernels::kPanelCols);
+    if (c1 <= c0) return {c0, c0};
+    float* o = out + c0;  // [c1 − c0]
+    if (const kernels::GemmKernels* gemm = kernels::active()) {
+        for (Index c = c0; c < c1; ++c) o[c - c0] = b ? b[c] : 0.0f;
+        gemm->accumulatePanels(o, x, W.panel(p0), K, c1 - c0);
+        return {c0, c1};
     }
+    // Eigen's own product (a CPU without AVX2 + FMA), panel by panel as in a prefill
+    const MatrixMap xRow(x, 1, K);  // [1,K]
+    for (Index p = p0; p < p1; ++p) {
+        const Index width = W.panelCols(p);
+        Eigen::Map<RowMatrix> o(out + p * kernels::kPanelCols, 1, width);
+        o.noalias() = xRow * MatrixMap(W.panel(p), K, width);
+        if (b) o += Eigen::Map<const RowMatrix>(b + p * kernels::kPanelCols, 1, width);
+    }
+    return {c0, c1};
 }
 
 void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b) {
@@ -108,12 +130,10 @@ void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W) {
 
 void geluNew(MatRef out, const ConstMatRef& x) {
     const float c = std::sqrt(2.0f / float(M_PI));
-    const Index n = x.rows();
-#pragma omp parallel for schedule(static) if (n >= kParallelRows)
-    for (Index t = 0; t < n; ++t) {
+    forEachRow(x.rows(), [&](Index t) {
         auto a = x.row(t).array();  // [N]
         out.row(t).array() = 0.5f * a * (1.0f + (c * (a + 0.044715f * a.cube())).tanh());
-    }
+    });
 }
 
 void softmaxCausal(MatRef probs, const ConstMatRef& scores, Index t0) {
@@ -135,12 +155,10 @@ Vector softmax(const ConstVecRef& logits) {
 }
 
 void logsumexpRows(float* out, const ConstMatRef& x) {
-    const Index n = x.rows();
-#pragma omp parallel for schedule(static) if (n >= kParallelRows)
-    for (Index t = 0; t < n; ++t) {
+    forEachRow(x.rows(), [&](Index t) {
         const float m = x.row(t).maxCoeff();
         out[t] = m + std::log((x.row(t).array() - m).exp().sum());
-    }
+    });
 }
 
 namespace {

@@ -29,6 +29,16 @@ void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVec
 // out [n,N] = x [n,K] · W [K,N], no bias (the unembedding: W = lm_headᵀ).
 void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W);
 
+// Part `part` of `parts` of a one-row product out [N] = x [K] · W [K,N] + b (b null: no bias):
+// a run of whole panels, so that a team of threads, each calling with its own part, computes
+// every column once, each the same chain of fmas as in linear. Single-threaded; returns the
+// columns written, [begin, end).
+struct Columns {
+    Eigen::Index begin = 0, end = 0;
+};
+Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const float* b, int part,
+                      int parts);
+
 // out = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), elementwise; out may be x.
 void geluNew(MatRef out, const ConstMatRef& x);
 
