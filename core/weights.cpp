@@ -85,14 +85,6 @@ class Binder {
         file_.releasePages(info);
         return packed.ref();
     }
-    // The bound tensor `name` (wte, which ModelWeights::wte keeps) copied transposed into panels,
-    // [cols, rows]; its pages in the file are let go, as panels() does.
-    PanelsRef transposedCopy(const std::string& name, const MatrixRef& bound) {
-        const PanelMatrix& packed = w_.panels.emplace_back(
-            PanelMatrix::transposed(bound.data, bound.rows, bound.cols, bound.cols));
-        file_.releasePages(*find(name));
-        return packed.ref();
-    }
     VectorRef vector(const std::string& name, int64_t size) { return {bind(name, {size}), size}; }
     void markUsed(const std::string& name) { used_.insert(name); }
 
@@ -179,12 +171,18 @@ bool sameBytes(const SafetensorsFile& file, const TensorInfo& a, const TensorInf
            std::memcmp(x.data(), y.data(), x.size()) == 0;
 }
 
-// lm_head.weight is optional; a copy identical to wte counts as tied (no extra parameters).
-void bindLmHead(Binder& b, const SafetensorsFile& file, const ModelConfig& c, ModelWeights& w) {
+// wteᵀ in panels. lm_head.weight is optional; a copy identical to wte counts as tied. wte itself
+// is read only here: an F16/BF16 wte is widened into a temporary, not kept next to its copy.
+void bindTokenEmbeddings(Binder& b, const SafetensorsFile& file, const ModelConfig& c,
+                         ModelWeights& w) {
     const TensorInfo* head = b.find("lm_head.weight");
     const TensorInfo* wte = b.find("wte.weight");
-    w.tiedLmHead = !head || (head->shape == wte->shape && sameBytes(file, *head, *wte));
-    w.wteT = b.transposedCopy("wte.weight", w.wte);
+    w.tiedLmHead = !head || !wte || (head->shape == wte->shape && sameBytes(file, *head, *wte));
+    w.wteT = b.panels("wte.weight", c.vocab_size, c.n_embd, /*transpose=*/true);
+    w.fileDType = wte->dtype;  // panels() threw if wte is missing
+}
+
+void bindLmHead(Binder& b, const ModelConfig& c, ModelWeights& w) {
     if (w.tiedLmHead) {
         w.lm_head = w.wteT;
         b.markUsed("lm_head.weight");
@@ -201,14 +199,13 @@ ModelWeights bindWeights(std::shared_ptr<const SafetensorsFile> file, const Mode
     w.file = file;
     Binder b(*file, w);
     const int64_t C = config.n_embd;
-    w.wte = b.matrix("wte.weight", config.vocab_size, C);
+    bindTokenEmbeddings(b, *file, config, w);
     w.wpe = b.matrix("wpe.weight", config.n_positions, C);
     for (int i = 0; i < config.n_layer; ++i) w.layers.push_back(bindLayer(b, i, config));
     w.lnf_w = b.vector("ln_f.weight", C);
     w.lnf_b = b.vector("ln_f.bias", C);
-    bindLmHead(b, *file, config, w);
+    bindLmHead(b, config, w);
     b.rejectLeftovers(maskBufferNames(config.n_layer));
-    w.fileDType = b.find("wte.weight")->dtype;
     w.parameterCount = b.parameterCount();
     return w;
 }

@@ -47,9 +47,8 @@ struct LayerWeights {
 };
 
 struct ModelWeights {
-    MatrixRef wte;      // [V, C] token embeddings as in the file (read while binding, by tests)
-    MatrixRef wpe;      // [n_positions, C]
-    PanelsRef wteT;     // [C, V] = wteᵀ in panels: scans over the vocabulary (cosines, norms)
+    MatrixRef wpe;   // [n_positions, C]
+    PanelsRef wteT;  // [C, V] = wteᵀ in panels: token embeddings (col), scans over the vocabulary
     PanelsRef lm_head;  // [C, V] = lm_headᵀ in panels, = wteT when tied: logits = h · lm_head
     std::vector<LayerWeights> layers;
     VectorRef lnf_w, lnf_b;  // [C]

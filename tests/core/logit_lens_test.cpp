@@ -43,7 +43,6 @@ struct TinyLensModel {
         model.config.layer_norm_epsilon = 1e-5f;
         model.weights.lnf_w = {lnfW, 2};
         model.weights.lnf_b = {lnfB, 2};
-        model.weights.wte = {lmHead, 4, 2};
         model.weights.wteT =
             model.weights.panels.emplace_back(PanelMatrix::transposed(lmHead, 4, 2, 2)).ref();
         model.weights.lm_head = model.weights.wteT;

@@ -40,8 +40,10 @@ TEST(ResidualSimilarity, FirstEntryIsTheEmbeddingsCosine) {
     const auto cos = residualCosineByLayer(a, 2, b, 1);
     ASSERT_EQ(cos.size(), size_t(a.layers() + 1));
     const auto& w = tinyGpt2()->weights;
-    const RowVector x = w.wte.map().row(8801) + w.wpe.map().row(2);
-    const RowVector y = w.wte.map().row(8801) + w.wpe.map().row(1);
+    const std::vector<float> wte = w.file->toFloat(*w.file->find("wte.weight"));  // [V,C]
+    const Eigen::Map<const RowMatrix> tok(wte.data(), w.wteT.cols, w.wteT.rows);
+    const RowVector x = tok.row(8801) + w.wpe.map().row(2);
+    const RowVector y = tok.row(8801) + w.wpe.map().row(1);
     const double expected = double(x.dot(y)) / (double(x.norm()) * double(y.norm()));
     EXPECT_NEAR(cos[0], expected, 1e-5);
     EXPECT_LT(cos[0], 0.99999);  // different positions: not the same vector

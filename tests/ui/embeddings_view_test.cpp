@@ -14,6 +14,7 @@
 #include "ui/heatmap.h"
 #include "ui/session.h"
 #include "ui/vector_math.h"
+#include "ui_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
@@ -32,7 +33,7 @@ bool drewSomething(QWidget* widget) {
 
 // Cosine of wte[v] and x in double precision.
 double cosine(const Model& model, int v, const std::vector<double>& x) {
-    auto row = model.weights.wte.map().row(v);
+    auto row = test::fileWte(model).row(v);
     double dot = 0, a = 0, b = 0;
     for (Eigen::Index d = 0; d < row.size(); ++d) {
         dot += double(row[d]) * x[size_t(d)];
@@ -98,7 +99,7 @@ class EmbeddingsViewTest : public QObject {
             QCoreApplication::processEvents();
             QCOMPARE(view_->position(), t);
             const int id = snapshot->tokens[size_t(t)].id;
-            auto wte = model().weights.wte.map().row(id);
+            auto wte = test::fileWte(model()).row(id);
             auto wpe = model().weights.wpe.map().row(t);
             Heatmap* strips = view_->strips();
             QCOMPARE(strips->rows(), 3);
@@ -126,7 +127,7 @@ class EmbeddingsViewTest : public QObject {
         QCoreApplication::processEvents();
         const auto& nearest = view_->nearest();
         QVERIFY(nearest.size() >= 5);
-        auto row = model().weights.wte.map().row(id);
+        auto row = test::fileWte(model()).row(id);
         std::vector<double> x(row.begin(), row.end());
         std::vector<int> expected = bruteForceNearest(model(), x, 5, {id});
         for (size_t i = 0; i < 5; ++i) {
@@ -145,7 +146,7 @@ class EmbeddingsViewTest : public QObject {
         QCOMPARE(king.size(), size_t(1));
         QCOMPARE(man.size(), size_t(1));
         QCOMPARE(woman.size(), size_t(1));
-        auto wte = model().weights.wte.map();
+        auto wte = test::fileWte(model());
         std::vector<double> x(size_t(wte.cols()));
         for (Eigen::Index d = 0; d < wte.cols(); ++d)
             x[size_t(d)] =

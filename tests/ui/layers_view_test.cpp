@@ -13,6 +13,7 @@
 #include "ui/heatmap.h"
 #include "ui/layers_view.h"
 #include "ui/session.h"
+#include "ui_test_util.h"
 
 using namespace tscope;
 using namespace tscope::ui;
@@ -92,7 +93,7 @@ class LayersViewTest : public QObject {
             // embed.sum = wte[token] + wpe[position], straight from the weights
             const Model& model = c.model();
             const RowVector x =
-                model.weights.wte.map().row(c.tokens()[size_t(t)]) + model.weights.wpe.map().row(t);
+                test::fileWte(model).row(c.tokens()[size_t(t)]) + model.weights.wpe.map().row(t);
             QVERIFY(std::abs(data->cell(t, 0) - norm(x)) < 1e-4);
             for (int l = 0; l < L; ++l)
                 QVERIFY(std::abs(data->cell(t, l + 1) - norm(c.residPost(l).row(t))) < 1e-4);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/capture.h"
+#include "core/model.h"
 #include "ui/session.h"
 
 namespace tscope::ui::test {
@@ -19,6 +20,15 @@ inline const QString kFixture = TSCOPE_FIXTURES "/tiny-gpt2";
 inline const QString kPrompt = "The power clapper";
 // Golden sequence C of expected.json, as text (it decodes to exactly these 16 ids).
 inline const QString kPromptC = "I love day and day and day, the cat sat on the mat.<|endoftext|>";
+
+// wte [V,C] as stored in the model's F32 file (the fixture's), in place: the token embeddings
+// straight from the weights, independent of the engine's wteᵀ copy.
+inline Eigen::Map<const RowMatrix> fileWte(const Model& model) {
+    const SafetensorsFile& file = *model.weights.file;
+    const float* data = file.f32Data(*file.find("wte.weight"));
+    if (!data) qFatal("wte.weight is not F32 in place");
+    return {data, model.config.vocab_size, model.config.n_embd};
+}
 
 struct GoldenSequence {
     std::vector<int> tokens;
