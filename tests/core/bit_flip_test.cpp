@@ -8,7 +8,6 @@
 
 #include <array>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <random>
 
 #include "core/error.h"
@@ -29,13 +28,7 @@ constexpr int C = 8, V = 64, P = 8, F = 4 * C;  // one layer, two heads
 
 // The fixture's config.json shrunk to the tiny sizes above.
 std::string tinyConfig() {
-    auto config = nlohmann::json::parse(testing::fixtureConfigJson());
-    config["n_embd"] = C;
-    config["n_head"] = 2;
-    config["n_layer"] = 1;
-    config["n_positions"] = config["n_ctx"] = P;
-    config["vocab_size"] = V;
-    return config.dump(2);
+    return testing::configWithSizes(C, 2, 1, P, V);
 }
 
 // GPT-2 initialisation: N(0, 0.02) matrices, LayerNorm weights 1, biases 0.

@@ -5,7 +5,6 @@
 // thread and leave the sequence as it was.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 
@@ -20,16 +19,6 @@ using testing::NamedTensor;
 
 // 80 wide (a panel of 64 and one of 16), 5 heads of 16, 3 layers, MLP 320 wide.
 constexpr int C = 80, H = 5, L = 3, V = 300, P = 64, F = 4 * C;
-
-std::string oddConfig() {
-    auto config = nlohmann::json::parse(testing::fixtureConfigJson());
-    config["n_embd"] = C;
-    config["n_head"] = H;
-    config["n_layer"] = L;
-    config["n_positions"] = config["n_ctx"] = P;
-    config["vocab_size"] = V;
-    return config.dump(2);
-}
 
 // Every parameter random (biases and LayerNorm weights too, so that each one matters).
 std::vector<NamedTensor> oddTensors() {
@@ -68,7 +57,8 @@ std::vector<NamedTensor> oddTensors() {
 std::shared_ptr<const Model> oddModel() {
     static const std::shared_ptr<const Model> model = [] {
         testing::TempDir dir;
-        testing::writeModelDir(dir.path(), oddTensors(), testing::withConfig(oddConfig()));
+        testing::writeModelDir(dir.path(), oddTensors(),
+                               testing::withConfig(testing::configWithSizes(C, H, L, P, V)));
         return loadModel(dir.path());
     }();
     return model;

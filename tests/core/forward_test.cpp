@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/forward.h"
 #include "core/ops.h"
+#include "model_files_util.h"
 
 namespace tscope {
 namespace {
@@ -434,8 +435,7 @@ TEST(Capture, TensorsAreConsistentWithTheMath) {
     const Capture c = f->capture();
     const ModelWeights& w = tinyModel()->weights;
     const RowMatrix tok = c.embedTok(0, 16), pos = c.embedPos(0, 16);
-    const std::vector<float> file = w.file->toFloat(*w.file->find("wte.weight"));  // [V,C]
-    const Eigen::Map<const RowMatrix> wte(file.data(), w.wteT.cols, w.wteT.rows);
+    const RowMatrix wte = testing::fileMatrix(*w.file, "wte.weight");  // [V,C]
     for (int t = 0; t < 16; ++t) {
         EXPECT_EQ(tok.row(t), wte.row(tokens[size_t(t)]));
         EXPECT_EQ(pos.row(t), w.wpe.map().row(t));

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <utility>
@@ -40,6 +41,23 @@ const std::vector<NamedTensor>& fixtureTensors() {
 
 std::string fixtureConfigJson() {
     return readFile(fixtureModelDir() / "config.json");
+}
+
+std::string configWithSizes(int nEmbd, int nHead, int nLayer, int nPositions, int vocabSize) {
+    auto config = nlohmann::json::parse(fixtureConfigJson());
+    config["n_embd"] = nEmbd;
+    config["n_head"] = nHead;
+    config["n_layer"] = nLayer;
+    config["n_positions"] = config["n_ctx"] = nPositions;
+    config["vocab_size"] = vocabSize;
+    return config.dump(2);
+}
+
+RowMatrix fileMatrix(const SafetensorsFile& file, const std::string& name) {
+    const TensorInfo* info = file.find(name);
+    if (!info || info->shape.size() != 2) throw std::runtime_error("fileMatrix: no 2-D " + name);
+    const std::vector<float> values = file.toFloat(*info);
+    return Eigen::Map<const RowMatrix>(values.data(), info->shape[0], info->shape[1]);
 }
 
 std::vector<NamedTensor> without(std::vector<NamedTensor> tensors, const std::string& name) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/safetensors.h"
+#include "core/tensor.h"
 
 namespace tscope::testing {
 
@@ -39,6 +40,11 @@ struct NamedTensor {
 // Every tensor of the fixture's model.safetensors (mask buffers included), sorted by name.
 const std::vector<NamedTensor>& fixtureTensors();
 std::string fixtureConfigJson();
+// The fixture's config.json with other sizes (n_ctx = n_positions), for models built in a test.
+std::string configWithSizes(int nEmbd, int nHead, int nLayer, int nPositions, int vocabSize);
+// A 2-D tensor of a model file as stored, widened to float: [rows, cols]. Tests compare the
+// engine's copies (wteᵀ in panels, say) with it.
+RowMatrix fileMatrix(const SafetensorsFile& file, const std::string& name);
 
 // Copy of `tensors` with `name` removed / replaced / added (for missing, extra, wrong-shape cases).
 std::vector<NamedTensor> without(std::vector<NamedTensor> tensors, const std::string& name);

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/forward.h"
 #include "core/residual_similarity.h"
+#include "model_files_util.h"
 #include "research_golden_util.h"
 
 namespace tscope {
@@ -40,8 +41,7 @@ TEST(ResidualSimilarity, FirstEntryIsTheEmbeddingsCosine) {
     const auto cos = residualCosineByLayer(a, 2, b, 1);
     ASSERT_EQ(cos.size(), size_t(a.layers() + 1));
     const auto& w = tinyGpt2()->weights;
-    const std::vector<float> wte = w.file->toFloat(*w.file->find("wte.weight"));  // [V,C]
-    const Eigen::Map<const RowMatrix> tok(wte.data(), w.wteT.cols, w.wteT.rows);
+    const RowMatrix tok = testing::fileMatrix(*w.file, "wte.weight");  // [V,C]
     const RowVector x = tok.row(8801) + w.wpe.map().row(2);
     const RowVector y = tok.row(8801) + w.wpe.map().row(1);
     const double expected = double(x.dot(y)) / (double(x.norm()) * double(y.norm()));
