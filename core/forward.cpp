@@ -134,8 +134,10 @@ struct Forward::Impl {
     // every product and the columns after it (bias, KV copy, residual add, GELU), and the small
     // row-wise work (layernorm) redundantly on a copy of its own, so the threads meet only where a
     // product needs all of the previous one's columns: 5 barriers per layer and no fork/join
-    // (an OpenMP region per product cost ~4 % of a step, see team_barrier.h). The same
-    // arithmetic as block(), so the same bits (decode_step_test).
+    // (an OpenMP region per product cost ~4 % of a step, see team_barrier.h). A thread that
+    // waits at a barrier fetches the first rows of its part of the next product meanwhile
+    // (kernels::PanelPrefetch). The same arithmetic as block(), so the same bits
+    // (decode_step_test).
     Vector runRow(ActivationStore& store, std::span<const int> tokens, Index t0,
                   const ProgressFn& progress) {
         const Index C = cfg.n_embd;
@@ -165,7 +167,8 @@ struct Forward::Impl {
                 residual = blockRow(l, store.layers[size_t(l)], step, residual, a, part, parts);
                 // every thread reads `cancelled` after this barrier: all stop at the same layer
                 if (part == 0 && progress) keepGoing(progress, l + 1, L, cancelled, failure);
-                step.barrier.arriveAndWait(parts);
+                const PanelsRef& next = l + 1 < L ? w.layers[size_t(l + 1)].attn_w : w.lm_head;
+                step.barrier.arriveAndWait(parts, ops::prefetchRowPart(next, part, parts));
             }
             if (!cancelled) {
                 ops::layernorm(a, Eigen::Map<const RowMatrix>(residual, 1, C), w.lnf_w.map(),
@@ -208,20 +211,22 @@ struct Forward::Impl {
         copyColumns(step.q[size_t(l)], qkv, 0);
         copyColumns(step.k[size_t(l)], qkv, C);
         copyColumns(step.v[size_t(l)], qkv, 2 * C);
-        step.barrier.arriveAndWait(parts);
+        // while waiting here and after the attention, the first rows of the projection's panels
+        kernels::PanelPrefetch projection = ops::prefetchRowPart(lw.attn_proj_w, part, parts);
+        step.barrier.arriveAndWait(parts, projection);
 
         RowMatrix& p = s.headScores[size_t(part)];  // [1,T]
         for (int h = H * part / parts; h < H * (part + 1) / parts; ++h)
             ops::attentionHead(s.headOut.middleCols(h * D, D), p, p, s.qkv.middleCols(h * D, D),
                                kept.k.top(T).middleCols(h * D, D),
                                kept.v.top(T).middleCols(h * D, D));
-        step.barrier.arriveAndWait(parts);
+        step.barrier.arriveAndWait(parts, projection);
 
         const ops::Columns proj = ops::linearRowPart(
             s.attnOut.data(), s.headOut.data(), lw.attn_proj_w, lw.attn_proj_b.data, part, parts);
         float* mid = step.mids[size_t(l)].data;  // [C] x + attn
         for (Index c = proj.begin; c < proj.end; ++c) mid[c] = residual[c] + s.attnOut(0, c);
-        step.barrier.arriveAndWait(parts);
+        step.barrier.arriveAndWait(parts, ops::prefetchRowPart(lw.fc_w, part, parts));
 
         ops::layernorm(a, Eigen::Map<const RowMatrix>(mid, 1, C), lw.ln2_w.map(), lw.ln2_b.map(),
                        eps);
@@ -229,7 +234,7 @@ struct Forward::Impl {
             ops::linearRowPart(s.mlpPre.data(), a.data(), lw.fc_w, lw.fc_b.data, part, parts);
         const Index width = fc.end - fc.begin;
         ops::geluNew(s.mlpAct.middleCols(fc.begin, width), s.mlpPre.middleCols(fc.begin, width));
-        step.barrier.arriveAndWait(parts);
+        step.barrier.arriveAndWait(parts, ops::prefetchRowPart(lw.mlp_proj_w, part, parts));
 
         const ops::Columns out = ops::linearRowPart(s.mlpOut.data(), s.mlpAct.data(), lw.mlp_proj_w,
                                                     lw.mlp_proj_b.data, part, parts);

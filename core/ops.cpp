@@ -119,6 +119,15 @@ Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const floa
     return {c0, c1};
 }
 
+kernels::PanelPrefetch prefetchRowPart(const PanelsRef& W, int part, int parts) {
+    const Index panels = W.panelCount();
+    const Index p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+    const Index full = std::min(p1, W.cols / kernels::kPanelCols) - p0;  // the last may be narrow
+    const kernels::GemmKernels* gemm = kernels::active();
+    const int side = gemm ? gemm->decodePanels : 1;
+    return {W.panel(p0), W.rows, int(std::clamp<Index>(full, 0, side))};
+}
+
 void linear(MatRef out, const ConstMatRef& x, const PanelsRef& W, const ConstVecRef& b) {
     eigen_assert(b.size() == W.cols);
     linearPanels(out, x, W, b.data());

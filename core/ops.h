@@ -8,6 +8,7 @@
 
 #include <string_view>
 
+#include "core/kernels/panel_prefetch.h"
 #include "core/panels.h"
 #include "core/tensor.h"
 
@@ -38,6 +39,10 @@ struct Columns {
 };
 Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const float* b, int part,
                       int parts);
+
+// What linearRowPart(W, part, parts) reads first, fetched into cache a row of its panels per
+// call (kernels::PanelPrefetch): for a thread that waits for its team before that product.
+kernels::PanelPrefetch prefetchRowPart(const PanelsRef& W, int part, int parts);
 
 // out = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), elementwise; out may be x.
 void geluNew(MatRef out, const ConstMatRef& x);

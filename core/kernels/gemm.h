@@ -28,6 +28,7 @@ struct GemmKernels {
     // starting at panel P (every panel kPanelCols wide but the matrix's last), k ascending: a
     // decode step's product, each output the same chain of fmas as in linear.
     void (*accumulatePanels)(float* out, const float* x, const float* P, Index K, Index cols);
+    int decodePanels;  // full panels accumulatePanels reads side by side
     // One query's attention (a decode step), on one head's columns of the KV cache, rows ldk /
     // ldv floats apart: scores [T] = q [D] · k [T,D]ᵀ, and out [D] = p [T] · v [T,D].
     void (*queryScores)(float* scores, const float* q, const float* k, Index ldk, Index T, Index D);

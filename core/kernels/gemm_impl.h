@@ -255,7 +255,12 @@ void weightValues(float* out, const float* p, const float* v, Index ldv, Index T
 // The kernel table of one instruction set: every entry instantiated for V.
 template <class V>
 constexpr GemmKernels kernelTable(const char* name) {
-    return {name, &linear<V>, &accumulatePanels<V>, &queryScores<V>, &weightValues<V>};
+    return {name,
+            &linear<V>,
+            &accumulatePanels<V>,
+            V::kDecodePanels,
+            &queryScores<V>,
+            &weightValues<V>};
 }
 
 }  // namespace tscope::kernels::impl

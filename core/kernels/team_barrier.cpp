@@ -22,13 +22,19 @@ void relax() {
 
 void TeamBarrier::arriveAndWait(int parties) {
     const unsigned generation = generation_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == parties - 1) {
-        // the last to arrive opens the next generation; nobody arrives again before it does
-        arrived_.store(0, std::memory_order_relaxed);
-        generation_.store(generation + 1, std::memory_order_release);
-        generation_.notify_all();  // no system call unless someone sleeps
-        return;
-    }
+    if (!arrive(parties, generation)) wait(generation);
+}
+
+bool TeamBarrier::arrive(int parties, unsigned generation) {
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) != parties - 1) return false;
+    // the last to arrive opens the next generation; nobody arrives again before it does
+    arrived_.store(0, std::memory_order_relaxed);
+    generation_.store(generation + 1, std::memory_order_release);
+    generation_.notify_all();  // no system call unless someone sleeps
+    return true;
+}
+
+void TeamBarrier::wait(unsigned generation) {
     for (int round = 0; round < kSpinRounds; ++round) {
         if (generation_.load(std::memory_order_acquire) != generation) return;
         relax();

@@ -17,8 +17,22 @@ class TeamBarrier {
     // Returns once `parties` threads (the same count in every call) have arrived. Everything a
     // thread wrote before arriving is visible to every thread after it returns.
     void arriveAndWait(int parties);
+    // The same, calling idle() while it waits, before it spins and sleeps as above, until idle()
+    // returns false (nothing more to do) or the last thread arrives: the waiter's time put to use.
+    template <class Idle>
+    void arriveAndWait(int parties, Idle&& idle) {
+        const unsigned generation = generation_.load(std::memory_order_acquire);
+        if (arrive(parties, generation)) return;
+        while (generation_.load(std::memory_order_acquire) == generation)
+            if (!idle()) return wait(generation);
+    }
 
   private:
+    // Counts the caller in; true when it was the last of the generation, which it then opens.
+    bool arrive(int parties, unsigned generation);
+    // Spins, then sleeps, until `generation` has been opened.
+    void wait(unsigned generation);
+
     std::atomic<int> arrived_{0};
     std::atomic<unsigned> generation_{0};  // advances once every party has arrived
 };

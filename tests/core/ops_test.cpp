@@ -172,6 +172,38 @@ TEST_P(KernelPathTest, UnembeddingReadsStridedViews) {
     }
 }
 
+// A waiting thread's prefetch of its next run of panels reads them as that path's kernel does:
+// as many full panels side by side as it streams (one on the Eigen path), never the narrow last
+// panel (its rows are laid out otherwise), one row of each per call, all K rows when they fit.
+TEST_P(KernelPathTest, PrefetchOfARunFollowsThePathsStreams) {
+    const std::string_view path = GetParam();
+    const int side = path == "avx512" ? 4 : path == "avx2" ? 2 : 1;
+    const Index K = 8, N = 5 * kernels::kPanelCols + 17;  // 6 panels, the last 17 wide
+    const PanelMatrix W(filled(K, N, 16));
+    struct Case {
+        int part, parts, streams;
+    };
+    const Case cases[] = {{0, 1, std::min(side, 5)},
+                          {0, 2, std::min(side, 3)},  // panels 0 .. 2
+                          {1, 2, std::min(side, 2)},  // panels 3 .. 5, the last narrow
+                          {5, 6, 0}};                 // the narrow panel alone: nothing
+    for (const Case& c : cases) {
+        kernels::PanelPrefetch fetch = ops::prefetchRowPart(W.ref(), c.part, c.parts);
+        EXPECT_EQ(fetch.streams(), c.streams) << c.part << " of " << c.parts;
+        const Index rows = c.streams > 0 ? K : 0;
+        EXPECT_EQ(fetch.rows(), rows) << c.part << " of " << c.parts;
+        Index calls = 0;
+        while (fetch()) ++calls;
+        EXPECT_EQ(calls, rows) << c.part << " of " << c.parts;
+    }
+    // a tall panel run is fetched only up to the budget
+    const Index tall = 4096;
+    const PanelMatrix deep(filled(tall, 4 * kernels::kPanelCols, 17));
+    const kernels::PanelPrefetch fetch = ops::prefetchRowPart(deep.ref(), 0, 1);
+    EXPECT_EQ(fetch.rows(), std::min<Index>(tall, kernels::PanelPrefetch::kBytes /
+                                                      (side * kernels::kPanelCols * 4)));
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, KernelPathTest, testing::Values("avx2", "avx512", "eigen"),
                          [](const auto& info) { return std::string(info.param); });
 
