@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/kernels/compute_scope.h"
 #include "core/kernels/dispatch.h"
@@ -92,13 +93,24 @@ void layernorm(MatRef out, const ConstMatRef& x, const ConstVecRef& w, const Con
     });
 }
 
+namespace {
+
+// Part `part` of `parts`' run of W's panels, [first, last + 1): the one split that
+// linearRowPart computes and prefetchRowPart fetches ahead of.
+std::pair<Index, Index> partPanels(const PanelsRef& W, int part, int parts) {
+    const Index panels = W.panelCount();
+    return {panels * part / parts, panels * (part + 1) / parts};
+}
+
+}  // namespace
+
 // Each part owns a run of W's panels, one contiguous stretch of memory. Each output is the same
 // chain of fused multiply-adds, from b over k = 0 .. K−1, as in the GEMM kernel, so a row
 // computed alone equals the same row computed in a prefill, bit for bit.
 Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const float* b, int part,
                       int parts) {
-    const Index K = W.rows, panels = W.panelCount();
-    const Index p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+    const Index K = W.rows;
+    const auto [p0, p1] = partPanels(W, part, parts);
     const Index c0 = p0 * kernels::kPanelCols;
     const Index c1 = std::min(W.cols, p1 * kernels::kPanelCols);
     if (c1 <= c0) return {c0, c0};
@@ -120,8 +132,7 @@ Columns linearRowPart(float* out, const float* x, const PanelsRef& W, const floa
 }
 
 kernels::PanelPrefetch prefetchRowPart(const PanelsRef& W, int part, int parts) {
-    const Index panels = W.panelCount();
-    const Index p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+    const auto [p0, p1] = partPanels(W, part, parts);
     const Index full = std::min(p1, W.cols / kernels::kPanelCols) - p0;  // the last may be narrow
     const kernels::GemmKernels* gemm = kernels::active();
     const int side = gemm ? gemm->decodePanels : 1;
